@@ -1,0 +1,84 @@
+"""Ports: what the use cases need from the outside world. Adapters implement them."""
+
+import abc
+from datetime import datetime
+from typing import Protocol, Self
+
+from domain.errors import ProfileNotFound
+from domain.follows import Follow
+from domain.ids import UserId
+from domain.users import User
+
+
+class UserRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, user: User) -> None: ...
+
+    @abc.abstractmethod
+    def find_by_id(self, user_id: UserId) -> User | None: ...
+
+    @abc.abstractmethod
+    def find_by_username(self, username: str) -> User | None: ...
+
+    @abc.abstractmethod
+    def find_by_email(self, email: str) -> User | None:
+        """Emails compare case-insensitively."""
+
+    def get_by_username(self, username: str) -> User:
+        if (user := self.find_by_username(username)) is None:
+            raise ProfileNotFound()
+        return user
+
+
+class FollowRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, follow: Follow) -> None:
+        """Idempotent: adding a follow that exists already changes nothing."""
+
+    @abc.abstractmethod
+    def remove(self, follower_id: UserId, followee_id: UserId) -> None:
+        """Idempotent: removing a follow that does not exist changes nothing."""
+
+    @abc.abstractmethod
+    def exists(self, follower_id: UserId, followee_id: UserId) -> bool: ...
+
+
+class UnitOfWork(abc.ABC):
+    """One transaction. Leaving the block without `commit()` rolls everything back."""
+
+    users: UserRepository
+    follows: FollowRepository
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.rollback()  # a no-op after a successful commit
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make the changes durable. Raises the domain error for a broken uniqueness rule."""
+
+    @abc.abstractmethod
+    def rollback(self) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+    def burn_time(self, password: str) -> None:
+        """Spend what a verification costs, so an unknown email takes as long as a wrong password."""
+
+
+class TokenService(Protocol):
+    def issue(self, user_id: UserId) -> str: ...
+
+    def user_id_from(self, token: str) -> UserId:
+        """Raises Unauthenticated for a malformed, forged or expired token."""
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""

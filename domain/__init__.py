@@ -1,0 +1,1 @@
+"""The Conduit domain: entities and rules, standard library only."""

@@ -1,0 +1,81 @@
+"""The composition root: every adapter and use case is wired here, and only here."""
+
+from collections.abc import Iterator
+
+from dependency_injector import containers, providers
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from adapters.clock import SystemClock
+from adapters.memory.queries import InMemoryProfileQueries
+from adapters.memory.store import InMemoryStore
+from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.security import Argon2PasswordHasher, JwtTokenService
+from adapters.sqlalchemy.database import build_engine
+from adapters.sqlalchemy.mappers import start_mappers
+from adapters.sqlalchemy.queries import SqlProfileQueries
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.profiles import FollowUser, GetProfile, UnfollowUser
+from application.users import GetCurrentUser, Login, RegisterUser, UpdateUser
+from entrypoints.settings import Settings
+
+
+def _engine(url: str, pool_size: int, max_overflow: int, pool_timeout: float) -> Iterator[Engine]:
+    engine = build_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
+    yield engine
+    engine.dispose()
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True)
+
+    # Resource: created once by init_resources() at start-up, disposed by shutdown_resources().
+    engine = providers.Resource(
+        _engine, config.database_url, config.db_pool_size, config.db_max_overflow, config.db_pool_timeout
+    )
+    session_factory = providers.ThreadSafeSingleton(sessionmaker, bind=engine, expire_on_commit=False)
+
+    # Per call, never shared: a unit of work holds one session.
+    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
+    profile_queries = providers.Factory(SqlProfileQueries, engine=engine)
+
+    password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
+    tokens = providers.ThreadSafeSingleton(
+        JwtTokenService, secret=config.jwt_secret, lifetime=config.jwt_lifetime
+    )
+    clock = providers.ThreadSafeSingleton(SystemClock)
+
+    register_user = providers.Factory(RegisterUser, uow=uow, hasher=password_hasher, tokens=tokens, clock=clock)
+    login = providers.Factory(Login, uow=uow, hasher=password_hasher, tokens=tokens)
+    get_current_user = providers.Factory(GetCurrentUser, uow=uow)
+    update_user = providers.Factory(UpdateUser, uow=uow, hasher=password_hasher, tokens=tokens, clock=clock)
+    get_profile = providers.Factory(GetProfile, profiles=profile_queries)
+    follow_user = providers.Factory(FollowUser, uow=uow, clock=clock)
+    unfollow_user = providers.Factory(UnfollowUser, uow=uow)
+
+
+def build_container(settings: Settings) -> Container:
+    """The production wiring: PostgreSQL at `settings.database_url`."""
+    container = Container()
+    container.config.from_dict(
+        {
+            "database_url": settings.database_url,
+            "db_pool_size": settings.db_pool_size,
+            "db_max_overflow": settings.db_max_overflow,
+            "db_pool_timeout": settings.db_pool_timeout_seconds,
+            "jwt_secret": settings.jwt_secret.get_secret_value(),
+            "jwt_lifetime": settings.jwt_lifetime,
+        }
+    )
+    if settings.database_url is not None:
+        start_mappers()
+    return container
+
+
+def use_memory_adapters(container: Container, store: InMemoryStore | None = None) -> InMemoryStore:
+    """Swap every persistence adapter for the in-memory one (tests, demos). Returns the store they share."""
+    store = store if store is not None else InMemoryStore()
+    container.engine.override(providers.Object(None))
+    container.uow.override(providers.Factory(InMemoryUnitOfWork, store=store))
+    container.profile_queries.override(providers.Factory(InMemoryProfileQueries, store=store))
+    return store

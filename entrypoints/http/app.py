@@ -1,0 +1,41 @@
+"""The FastAPI application factory: one entrypoint among others onto the same container."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from entrypoints.container import Container
+from entrypoints.http import profiles, users
+from entrypoints.http.errors import register_error_handlers
+from entrypoints.settings import Settings
+
+
+def create_app(container: Container, settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        container.init_resources()
+        try:
+            yield
+        finally:
+            container.shutdown_resources()  # disposes the connection pool
+
+    app = FastAPI(
+        title="Conduit",
+        summary="The RealWorld (Conduit) API: users, profiles, articles, comments, favorites, tags.",
+        version="1.0.0",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
+        max_age=600,
+    )
+    register_error_handlers(app)
+    app.include_router(users.router)
+    app.include_router(profiles.router)
+    return app

@@ -1,0 +1,14 @@
+"""What uvicorn loads: `uvicorn --factory entrypoints.http.asgi:app_from_environment`."""
+
+from fastapi import FastAPI
+
+from entrypoints.container import build_container
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+
+def app_from_environment() -> FastAPI:
+    settings = Settings()
+    if settings.database_url is None:
+        raise SystemExit("DATABASE_URL is not set (`conduit serve` starts an embedded PostgreSQL when it is unset)")
+    return create_app(build_container(settings), settings)

@@ -1,0 +1,62 @@
+"""`Authorization: Token <jwt>` (or `Bearer <jwt>`) → the signed-in user's id."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from domain.errors import Unauthenticated
+from domain.ids import UserId
+from entrypoints.container import Container
+
+SCHEMES = {"token", "bearer"}
+authorization_header = APIKeyHeader(
+    name="Authorization",
+    scheme_name="Token",
+    description="`Token <jwt>`, the token returned by register or login (`Bearer <jwt>` is accepted too).",
+    auto_error=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthUser:
+    id: UserId
+    token: str
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def _authenticate(header: str | None, container: Container) -> AuthUser | None:
+    if header is None or not header.strip():
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() not in SCHEMES or not token:
+        raise Unauthenticated(message="is invalid")
+    return AuthUser(id=container.tokens().user_id_from(token), token=token)
+
+
+def optional_user(
+    container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
+) -> AuthUser | None:
+    """Signed in or anonymous; a token that is present must be valid."""
+    return _authenticate(header, container)
+
+
+def require_user(
+    container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
+) -> AuthUser:
+    if (user := _authenticate(header, container)) is None:
+        raise Unauthenticated(message="is missing")
+    return user
+
+
+OptionalUser = Annotated[AuthUser | None, Depends(optional_user)]
+CurrentUser = Annotated[AuthUser, Depends(require_user)]

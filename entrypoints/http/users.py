@@ -1,0 +1,70 @@
+"""Routes for registration, login and the current user."""
+
+from fastapi import APIRouter
+
+from application.users import (
+    GetCurrentUserCommand,
+    LoginCommand,
+    RegisterUserCommand,
+    UpdateUserCommand,
+)
+from domain.users import KEEP
+from entrypoints.http.auth import ContainerDep, CurrentUser
+from entrypoints.http.schemas import (
+    ErrorResponse,
+    LoginUserRequest,
+    NewUserRequest,
+    UpdateUserRequest,
+    UserResponse,
+)
+
+router = APIRouter(prefix="/api", tags=["User and Authentication"])
+UNAUTHORIZED = {401: {"model": ErrorResponse, "description": "Missing, invalid or expired token"}}
+INVALID = {422: {"model": ErrorResponse, "description": "Invalid fields"}}
+
+
+@router.post(
+    "/users",
+    status_code=201,
+    summary="Register",
+    responses={409: {"model": ErrorResponse, "description": "Username or email taken"}, **INVALID},
+)
+def register(payload: NewUserRequest, container: ContainerDep) -> UserResponse:
+    user = payload.user
+    command = RegisterUserCommand(username=user.username, email=user.email, password=user.password)
+    return UserResponse.of(container.register_user()(command))
+
+
+@router.post(
+    "/users/login",
+    summary="Log in",
+    responses={401: {"model": ErrorResponse, "description": "Invalid credentials"}, **INVALID},
+)
+def login(payload: LoginUserRequest, container: ContainerDep) -> UserResponse:
+    command = LoginCommand(email=payload.user.email, password=payload.user.password)
+    return UserResponse.of(container.login()(command))
+
+
+@router.get("/user", summary="Get the current user", responses=UNAUTHORIZED)
+def current_user(user: CurrentUser, container: ContainerDep) -> UserResponse:
+    command = GetCurrentUserCommand(user_id=user.id, token=user.token)
+    return UserResponse.of(container.get_current_user()(command))
+
+
+@router.put(
+    "/user",
+    summary="Update the current user",
+    responses={**UNAUTHORIZED, 409: {"model": ErrorResponse, "description": "Username or email taken"}, **INVALID},
+)
+def update_user(payload: UpdateUserRequest, user: CurrentUser, container: ContainerDep) -> UserResponse:
+    fields = payload.user
+    given = fields.model_fields_set
+    command = UpdateUserCommand(
+        user_id=user.id,
+        username=fields.username if "username" in given else KEEP,
+        email=fields.email if "email" in given else KEEP,
+        password=fields.password if "password" in given else KEEP,
+        bio=fields.bio if "bio" in given else KEEP,
+        image=fields.image if "image" in given else KEEP,
+    )
+    return UserResponse.of(container.update_user()(command))

@@ -1,0 +1,69 @@
+"""Settings, from the environment or a `.env` file, validated once at start-up."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "conduit-development-secret-change-me"  # noqa: S105 - refused in production below
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _default_data_dir() -> Path:
+    """Project-local when running from a checkout; the working directory otherwise."""
+    base = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").exists() else Path.cwd()
+    return base / ".conduit"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias="CONDUIT_ENV", description="`production` enforces a real JWT secret."
+    )
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL. Unset: `conduit serve` starts an embedded PostgreSQL."
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        validation_alias="CONDUIT_DATA_DIR",
+        description="Where the embedded PostgreSQL keeps its data.",
+    )
+    auto_migrate: bool | None = Field(
+        None,
+        validation_alias="CONDUIT_AUTO_MIGRATE",
+        description="Apply migrations when `conduit serve` starts. Default: on, except in production.",
+    )
+    jwt_secret: SecretStr = Field(SecretStr(DEFAULT_JWT_SECRET), description="Key that signs tokens (HS256).")
+    jwt_lifetime_minutes: int = Field(60 * 24 * 7, gt=0, description="How long a token stays valid.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        ["*"], description="Comma-separated origins allowed by CORS; `*` allows any."
+    )
+    db_pool_size: int = Field(10, gt=0, description="Connections kept open per process.")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed per process under load.")
+    db_pool_timeout_seconds: float = Field(10.0, gt=0, description="How long a request waits for a connection.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> "Settings":
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEFAULT_JWT_SECRET or len(secret) < 32:
+                raise ValueError("JWT_SECRET must be set to a random value of 32+ characters in production")
+        return self
+
+    @property
+    def jwt_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.jwt_lifetime_minutes)
+
+    @property
+    def migrate_on_start(self) -> bool:
+        return self.auto_migrate if self.auto_migrate is not None else self.environment != "production"
