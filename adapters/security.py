@@ -61,9 +61,7 @@ class JwtTokenService:
 
     def user_id_from(self, token: str) -> UserId:
         try:
-            claims = jwt.decode(
-                token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp"]}
-            )
+            claims = jwt.decode(token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp"]})
             return UserId(uuid.UUID(claims["sub"]))
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated(message="has expired") from exc

@@ -67,9 +67,7 @@ class Login:
         self._uow, self._hasher, self._tokens = uow, hasher, tokens
 
     def __call__(self, cmd: LoginCommand) -> UserView:
-        raise_if_invalid(
-            {"email": None if cmd.email else BLANK, "password": None if cmd.password else BLANK}
-        )
+        raise_if_invalid({"email": None if cmd.email else BLANK, "password": None if cmd.password else BLANK})
         with self._uow as uow:
             user = uow.users.find_by_email(cmd.email)
             uow.commit()

@@ -139,5 +139,9 @@ def validate_profile_update(
 def validate_registration(*, username: str | None, email: str | None, password: str | None) -> None:
     """Check every field at once, so the client sees all that is wrong in one answer."""
     raise_if_invalid(
-        {"username": username_error(username), "email": email_error(email), "password": password_error(password)}
+        {
+            "username": username_error(username),
+            "email": email_error(email),
+            "password": password_error(password),
+        }
     )

@@ -88,7 +88,8 @@ def users_create(
     username: Annotated[str, typer.Option(help="Unique user name.")],
     email: Annotated[str, typer.Option(help="Unique email address.")],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters.")
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."),
     ],
 ) -> None:
     """Register a user, through the same use case as POST /api/users."""
@@ -98,9 +99,7 @@ def users_create(
 
     with conduit(load_settings()) as container:
         try:
-            user = container.register_user()(
-                RegisterUserCommand(username=username, email=email, password=password)
-            )
+            user = container.register_user()(RegisterUserCommand(username=username, email=email, password=password))
         except DomainError as error:
             for field, messages in error.errors.items():
                 typer.secho(f"{field} {'; '.join(messages)}", err=True, fg="red")

@@ -40,9 +40,7 @@ class Container(containers.DeclarativeContainer):
     profile_queries = providers.Factory(SqlProfileQueries, engine=engine)
 
     password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
-    tokens = providers.ThreadSafeSingleton(
-        JwtTokenService, secret=config.jwt_secret, lifetime=config.jwt_lifetime
-    )
+    tokens = providers.ThreadSafeSingleton(JwtTokenService, secret=config.jwt_secret, lifetime=config.jwt_lifetime)
     clock = providers.ThreadSafeSingleton(SystemClock)
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=password_hasher, tokens=tokens, clock=clock)

@@ -47,7 +47,5 @@ class SqlAlchemyFollowRepository(FollowRepository):
         )
 
     def exists(self, follower_id: UserId, followee_id: UserId) -> bool:
-        query = select(
-            exists().where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id)
-        )
+        query = select(exists().where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id))
         return bool(self._session.scalar(query))

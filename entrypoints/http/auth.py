@@ -50,9 +50,7 @@ def optional_user(
     return _authenticate(header, container)
 
 
-def require_user(
-    container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
-) -> AuthUser:
+def require_user(container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]) -> AuthUser:
     if (user := _authenticate(header, container)) is None:
         raise Unauthenticated(message="is missing")
     return user

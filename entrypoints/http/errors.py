@@ -1,6 +1,7 @@
 """The one place where failures become HTTP answers, all in the spec's `{"errors": {...}}` shape."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ OBJECT_EXPECTED = {"dict_type", "model_type", "model_attributes_type"}
 ENVELOPES = {"body", "query", "path", "header", "user", "article", "comment"}
 
 
-def error_response(status: int, errors: dict[str, list[str]], headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, errors: dict[str, list[str]], headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content={"errors": errors}, headers=headers)
 
 

@@ -1,5 +1,7 @@
 """The RealWorld JSON envelopes. Requests are parsed here; rules on values live in the domain."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.views import ProfileView, UserView
@@ -72,12 +74,18 @@ class ProfileResponse(BaseModel):
 
     @classmethod
     def of(cls, view: ProfileView) -> "ProfileResponse":
-        return cls(
-            profile=Profile(username=view.username, bio=view.bio, image=view.image, following=view.following)
-        )
+        return cls(profile=Profile(username=view.username, bio=view.bio, image=view.image, following=view.following))
 
 
 class ErrorResponse(BaseModel):
     """Every error: field (or resource) name → messages, e.g. `{"errors": {"email": ["can't be blank"]}}`."""
 
     errors: dict[str, list[str]] = Field(examples=[{"email": ["can't be blank"]}])
+
+
+UNAUTHORIZED = "Missing, malformed, invalid or expired token"
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error statuses a route can answer, all with the ErrorResponse body."""
+    return {status: {"model": ErrorResponse, "description": text} for status, text in descriptions.items()}

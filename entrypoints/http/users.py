@@ -11,23 +11,24 @@ from application.users import (
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser
 from entrypoints.http.schemas import (
-    ErrorResponse,
+    UNAUTHORIZED,
     LoginUserRequest,
     NewUserRequest,
     UpdateUserRequest,
     UserResponse,
+    error_responses,
 )
 
 router = APIRouter(prefix="/api", tags=["User and Authentication"])
-UNAUTHORIZED = {401: {"model": ErrorResponse, "description": "Missing, invalid or expired token"}}
-INVALID = {422: {"model": ErrorResponse, "description": "Invalid fields"}}
+INVALID = "Invalid or missing fields"
+TAKEN = "Username or email already taken"
 
 
 @router.post(
     "/users",
     status_code=201,
     summary="Register",
-    responses={409: {"model": ErrorResponse, "description": "Username or email taken"}, **INVALID},
+    responses=error_responses({409: TAKEN, 422: INVALID}),
 )
 def register(payload: NewUserRequest, container: ContainerDep) -> UserResponse:
     user = payload.user
@@ -38,14 +39,14 @@ def register(payload: NewUserRequest, container: ContainerDep) -> UserResponse:
 @router.post(
     "/users/login",
     summary="Log in",
-    responses={401: {"model": ErrorResponse, "description": "Invalid credentials"}, **INVALID},
+    responses=error_responses({401: "Invalid credentials", 422: INVALID}),
 )
 def login(payload: LoginUserRequest, container: ContainerDep) -> UserResponse:
     command = LoginCommand(email=payload.user.email, password=payload.user.password)
     return UserResponse.of(container.login()(command))
 
 
-@router.get("/user", summary="Get the current user", responses=UNAUTHORIZED)
+@router.get("/user", summary="Get the current user", responses=error_responses({401: UNAUTHORIZED}))
 def current_user(user: CurrentUser, container: ContainerDep) -> UserResponse:
     command = GetCurrentUserCommand(user_id=user.id, token=user.token)
     return UserResponse.of(container.get_current_user()(command))
@@ -54,7 +55,7 @@ def current_user(user: CurrentUser, container: ContainerDep) -> UserResponse:
 @router.put(
     "/user",
     summary="Update the current user",
-    responses={**UNAUTHORIZED, 409: {"model": ErrorResponse, "description": "Username or email taken"}, **INVALID},
+    responses=error_responses({401: UNAUTHORIZED, 409: TAKEN, 422: INVALID}),
 )
 def update_user(payload: UpdateUserRequest, user: CurrentUser, container: ContainerDep) -> UserResponse:
     fields = payload.user
