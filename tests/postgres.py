@@ -39,7 +39,7 @@ class PostgresServer:
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
     def drop_database(self, url: str) -> None:
-        name = make_url(url).database
+        name = make_url(url).database or ""
         with contextlib.closing(self._admin()) as connection, connection.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
