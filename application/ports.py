@@ -4,9 +4,12 @@ import abc
 from datetime import datetime
 from typing import Protocol, Self
 
-from domain.errors import ProfileNotFound
+from domain.articles import Article
+from domain.comments import Comment
+from domain.errors import ArticleNotFound, CommentNotFound, ProfileNotFound
+from domain.favorites import Favorite
 from domain.follows import Follow
-from domain.ids import UserId
+from domain.ids import ArticleId, CommentId, UserId
 from domain.users import User
 
 
@@ -43,11 +46,59 @@ class FollowRepository(abc.ABC):
     def exists(self, follower_id: UserId, followee_id: UserId) -> bool: ...
 
 
+class ArticleRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, article: Article) -> None: ...
+
+    @abc.abstractmethod
+    def remove(self, article: Article) -> None:
+        """Its comments and favorites go with it."""
+
+    @abc.abstractmethod
+    def find_by_slug(self, slug: str) -> Article | None: ...
+
+    def get_by_slug(self, slug: str) -> Article:
+        if (article := self.find_by_slug(slug)) is None:
+            raise ArticleNotFound()
+        return article
+
+
+class CommentRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, comment: Comment) -> None:
+        """Stores the comment and assigns its id."""
+
+    @abc.abstractmethod
+    def remove(self, comment: Comment) -> None: ...
+
+    @abc.abstractmethod
+    def find(self, comment_id: CommentId, *, article_id: ArticleId) -> Comment | None:
+        """The comment with this id on this article (a comment id under another article is not found)."""
+
+    def get(self, comment_id: CommentId, *, article_id: ArticleId) -> Comment:
+        if (comment := self.find(comment_id, article_id=article_id)) is None:
+            raise CommentNotFound()
+        return comment
+
+
+class FavoriteRepository(abc.ABC):
+    @abc.abstractmethod
+    def add(self, favorite: Favorite) -> None:
+        """Idempotent: favoriting twice is the same as once."""
+
+    @abc.abstractmethod
+    def remove(self, user_id: UserId, article_id: ArticleId) -> None:
+        """Idempotent."""
+
+
 class UnitOfWork(abc.ABC):
     """One transaction. Leaving the block without `commit()` rolls everything back."""
 
     users: UserRepository
     follows: FollowRepository
+    articles: ArticleRepository
+    comments: CommentRepository
+    favorites: FavoriteRepository
 
     def __enter__(self) -> Self:
         return self

@@ -1,12 +1,66 @@
-"""Read ports: answers built straight from storage, without loading aggregates."""
+"""Read ports: answers built straight from storage, without loading aggregates.
+
+Each answer costs a fixed number of statements in SQL, whatever the page size and whoever the viewer.
+"""
 
 import abc
+from dataclasses import dataclass
 
-from application.views import ProfileView
-from domain.ids import UserId
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView
+from domain.errors import ArticleNotFound
+from domain.ids import ArticleId, UserId
 
 
 class ProfileQueries(abc.ABC):
     @abc.abstractmethod
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
         """The profile of `username` as `viewer_id` sees it (`following`), or None when there is no such user."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArticleFilter:
+    """Filters combine (AND); None means no filter on that field."""
+
+    tag: str | None = None
+    author: str | None = None  # username
+    favorited_by: str | None = None  # username
+    limit: int = 20
+    offset: int = 0
+
+
+class ArticleQueries(abc.ABC):
+    @abc.abstractmethod
+    def find(self, article_id: ArticleId, *, viewer_id: UserId | None) -> ArticleView | None: ...
+
+    @abc.abstractmethod
+    def find_by_slug(self, slug: str, *, viewer_id: UserId | None) -> ArticleView | None: ...
+
+    def get(self, article_id: ArticleId, *, viewer_id: UserId | None) -> ArticleView:
+        if (view := self.find(article_id, viewer_id=viewer_id)) is None:
+            raise ArticleNotFound()  # e.g. deleted by its author between our commit and this read
+        return view
+
+    def get_by_slug(self, slug: str, *, viewer_id: UserId | None) -> ArticleView:
+        if (view := self.find_by_slug(slug, viewer_id=viewer_id)) is None:
+            raise ArticleNotFound()
+        return view
+
+    @abc.abstractmethod
+    def search(self, criteria: ArticleFilter, *, viewer_id: UserId | None) -> ArticlePage:
+        """Newest first (ties broken by id); items have no body."""
+
+    @abc.abstractmethod
+    def feed(self, viewer_id: UserId, *, limit: int, offset: int) -> ArticlePage:
+        """Articles by the authors `viewer_id` follows, newest first; items have no body."""
+
+
+class CommentQueries(abc.ABC):
+    @abc.abstractmethod
+    def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
+        """Newest first; None when there is no such article."""
+
+
+class TagQueries(abc.ABC):
+    @abc.abstractmethod
+    def all(self) -> list[str]:
+        """Every tag in use, sorted."""

@@ -1,7 +1,11 @@
 """What use cases return: plain, immutable data, never a mapped entity."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from domain.articles import Article
+from domain.comments import Comment
+from domain.ids import CommentId
 from domain.users import User
 
 
@@ -28,3 +32,59 @@ class ProfileView:
     @classmethod
     def of(cls, user: User, *, following: bool) -> "ProfileView":
         return cls(username=user.username, bio=user.bio, image=user.image, following=following)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArticleView:
+    slug: str
+    title: str
+    description: str
+    body: str | None  # None in lists, which leave the body out
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    favorited: bool
+    favorites_count: int
+    author: ProfileView
+
+    @classmethod
+    def of_new(cls, article: Article, author: User) -> "ArticleView":
+        """A just-written article: nobody has favorited it yet, and authors do not follow themselves."""
+        return cls(
+            slug=article.slug,
+            title=article.title,
+            description=article.description,
+            body=article.body,
+            tags=tuple(article.tags),
+            created_at=article.created_at,
+            updated_at=article.updated_at,
+            favorited=False,
+            favorites_count=0,
+            author=ProfileView.of(author, following=False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    articles: tuple[ArticleView, ...]
+    count: int  # every match, ignoring limit and offset
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentView:
+    id: CommentId
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    author: ProfileView
+
+    @classmethod
+    def of_new(cls, comment: Comment, author: User) -> "CommentView":
+        assert comment.id is not None, "a stored comment has an id"
+        return cls(
+            id=comment.id,
+            body=comment.body,
+            created_at=comment.created_at,
+            updated_at=comment.updated_at,
+            author=ProfileView.of(author, following=False),
+        )

@@ -67,3 +67,25 @@ class InvalidCredentials(Unauthenticated):
 class CannotFollowSelf(DomainError):
     field = "profile"
     message = "cannot follow yourself"
+
+
+class ArticleNotFound(NotFound):
+    field = "article"
+
+
+class CommentNotFound(NotFound):
+    field = "comment"
+
+
+class NotArticleAuthor(Forbidden):
+    field = "article"
+
+
+class NotCommentAuthor(Forbidden):
+    field = "comment"
+
+
+class SlugTaken(AlreadyExists):
+    """Two articles would share a slug: only possible if their id suffixes collide."""
+
+    field = "slug"

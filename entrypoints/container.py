@@ -7,15 +7,31 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from adapters.clock import SystemClock
-from adapters.memory.queries import InMemoryProfileQueries
+from adapters.memory.queries import (
+    InMemoryArticleQueries,
+    InMemoryCommentQueries,
+    InMemoryProfileQueries,
+    InMemoryTagQueries,
+)
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from adapters.sqlalchemy.database import build_engine
 from adapters.sqlalchemy.mappers import start_mappers
-from adapters.sqlalchemy.queries import SqlProfileQueries
+from adapters.sqlalchemy.queries import SqlArticleQueries, SqlCommentQueries, SqlProfileQueries, SqlTagQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.articles import (
+    CreateArticle,
+    DeleteArticle,
+    FeedArticles,
+    GetArticle,
+    ListArticles,
+    UpdateArticle,
+)
+from application.comments import AddComment, DeleteComment, ListComments
+from application.favorites import FavoriteArticle, UnfavoriteArticle
 from application.profiles import FollowUser, GetProfile, UnfollowUser
+from application.tags import ListTags
 from application.users import GetCurrentUser, Login, RegisterUser, UpdateUser
 from entrypoints.settings import Settings
 
@@ -38,6 +54,9 @@ class Container(containers.DeclarativeContainer):
     # Per call, never shared: a unit of work holds one session.
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
     profile_queries = providers.Factory(SqlProfileQueries, engine=engine)
+    article_queries = providers.Factory(SqlArticleQueries, engine=engine)
+    comment_queries = providers.Factory(SqlCommentQueries, engine=engine)
+    tag_queries = providers.Factory(SqlTagQueries, engine=engine)
 
     password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
     tokens = providers.ThreadSafeSingleton(JwtTokenService, secret=config.jwt_secret, lifetime=config.jwt_lifetime)
@@ -50,6 +69,19 @@ class Container(containers.DeclarativeContainer):
     get_profile = providers.Factory(GetProfile, profiles=profile_queries)
     follow_user = providers.Factory(FollowUser, uow=uow, clock=clock)
     unfollow_user = providers.Factory(UnfollowUser, uow=uow)
+
+    create_article = providers.Factory(CreateArticle, uow=uow, clock=clock)
+    get_article = providers.Factory(GetArticle, articles=article_queries)
+    update_article = providers.Factory(UpdateArticle, uow=uow, articles=article_queries, clock=clock)
+    delete_article = providers.Factory(DeleteArticle, uow=uow)
+    list_articles = providers.Factory(ListArticles, articles=article_queries)
+    feed_articles = providers.Factory(FeedArticles, articles=article_queries)
+    favorite_article = providers.Factory(FavoriteArticle, uow=uow, articles=article_queries, clock=clock)
+    unfavorite_article = providers.Factory(UnfavoriteArticle, uow=uow, articles=article_queries)
+    add_comment = providers.Factory(AddComment, uow=uow, clock=clock)
+    list_comments = providers.Factory(ListComments, comments=comment_queries)
+    delete_comment = providers.Factory(DeleteComment, uow=uow)
+    list_tags = providers.Factory(ListTags, tags=tag_queries)
 
 
 def build_container(settings: Settings) -> Container:
@@ -76,4 +108,7 @@ def use_memory_adapters(container: Container, store: InMemoryStore | None = None
     container.engine.override(providers.Object(None))
     container.uow.override(providers.Factory(InMemoryUnitOfWork, store=store))
     container.profile_queries.override(providers.Factory(InMemoryProfileQueries, store=store))
+    container.article_queries.override(providers.Factory(InMemoryArticleQueries, store=store))
+    container.comment_queries.override(providers.Factory(InMemoryCommentQueries, store=store))
+    container.tag_queries.override(providers.Factory(InMemoryTagQueries, store=store))
     return store

@@ -1,20 +1,32 @@
 """A transactional in-memory unit of work: pending changes are checked and published atomically by commit."""
 
-import dataclasses
 from collections import Counter
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Self
 
-from adapters.memory.repositories import InMemoryFollowRepository, InMemoryUserRepository, PendingChanges
-from adapters.memory.store import FollowKey, InMemoryStore
+from adapters.memory.repositories import (
+    InMemoryArticleRepository,
+    InMemoryCommentRepository,
+    InMemoryFavoriteRepository,
+    InMemoryFollowRepository,
+    InMemoryUserRepository,
+    PendingChanges,
+)
+from adapters.memory.store import InMemoryStore
 from application.ports import UnitOfWork
-from domain.errors import EmailTaken, Unauthenticated, UsernameTaken
-from domain.ids import UserId
-from domain.users import User
+from domain.errors import (
+    ArticleNotFound,
+    CannotFollowSelf,
+    DomainError,
+    EmailTaken,
+    SlugTaken,
+    Unauthenticated,
+    UsernameTaken,
+)
 
 
-def _fields(user: User | None) -> tuple[object, ...] | None:
-    return None if user is None else tuple(getattr(user, f.name) for f in dataclasses.fields(user))
+def _has_duplicates(values: Iterable[object]) -> bool:
+    return any(n > 1 for n in Counter(values).values())
 
 
 class InMemoryUnitOfWork(UnitOfWork):
@@ -28,36 +40,43 @@ class InMemoryUnitOfWork(UnitOfWork):
         return super().__enter__()
 
     def _begin(self) -> None:
-        self._pending = PendingChanges()
-        self.users = InMemoryUserRepository(self.store, self._pending)
-        self.follows = InMemoryFollowRepository(self.store, self._pending)
+        self._pending = pending = PendingChanges(self.store)
+        self.users = InMemoryUserRepository(pending)
+        self.follows = InMemoryFollowRepository(pending)
+        self.articles = InMemoryArticleRepository(pending)
+        self.comments = InMemoryCommentRepository(self.store, pending)
+        self.favorites = InMemoryFavoriteRepository(pending)
 
     def commit(self) -> None:
-        pending = self._pending
-        with self.store.lock:
-            # Only what this unit of work changed is written, as copies: later edits must not leak in.
-            changed = {
-                uid: dataclasses.replace(user)
-                for uid, user in pending.users.items()
-                if _fields(user) != _fields(self.store.users.get(uid))
-            }
-            users = self.store.users | changed
-            follows = {k: v for k, v in self.store.follows.items() if k not in pending.follows_removed}
-            follows |= pending.follows_added
-            self._check_constraints(users, follows)
-            self.store.users, self.store.follows = users, follows
+        p, s = self._pending, self.store
+        with s.lock:
+            users, _ = p.users.merged_into(s.users)
+            articles, new_articles = p.articles.merged_into(s.articles)
+            comments, new_comments = p.comments.merged_into(s.comments)
+            follows, new_follows = p.follows.merged_into(s.follows)
+            favorites, new_favorites = p.favorites.merged_into(s.favorites)
+            # The rules the database enforces with its unique, check and foreign-key constraints ...
+            checks: list[tuple[bool, type[DomainError]]] = [
+                (_has_duplicates(u.username for u in users.values()), UsernameTaken),
+                (_has_duplicates(u.email.lower() for u in users.values()), EmailTaken),
+                (_has_duplicates(a.slug for a in articles.values()), SlugTaken),
+                (any(a == b for a, b in new_follows), CannotFollowSelf),
+                (any(a not in users or b not in users for a, b in new_follows), Unauthenticated),
+                (any(articles[k].author_id not in users for k in new_articles), Unauthenticated),
+                (any(comments[k].author_id not in users for k in new_comments), Unauthenticated),
+                (any(comments[k].article_id not in articles for k in new_comments), ArticleNotFound),
+                (any(user not in users for user, _ in new_favorites), Unauthenticated),
+                (any(article not in articles for _, article in new_favorites), ArticleNotFound),
+            ]
+            if error := next((error for failed, error in checks if failed), None):
+                raise error()
+            # ... and its ON DELETE CASCADE.
+            s.users, s.articles = users, articles
+            s.comments = {k: c for k, c in comments.items() if c.article_id in articles}
+            s.favorites = {k: v for k, v in favorites.items() if k[1] in articles}
+            s.follows = follows
         self.commits += 1
         self._begin()
 
     def rollback(self) -> None:
         self._begin()
-
-    @staticmethod
-    def _check_constraints(users: dict[UserId, User], follows: dict[FollowKey, datetime]) -> None:
-        """The rules the database enforces with its unique and foreign-key constraints."""
-        if any(n > 1 for n in Counter(u.username for u in users.values()).values()):
-            raise UsernameTaken()
-        if any(n > 1 for n in Counter(u.email.lower() for u in users.values()).values()):
-            raise EmailTaken()
-        if any(follower not in users for follower, _ in follows):
-            raise Unauthenticated()

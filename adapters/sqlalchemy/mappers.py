@@ -2,7 +2,9 @@
 
 from sqlalchemy.orm import registry
 
-from adapters.sqlalchemy.tables import metadata, users
+from adapters.sqlalchemy.tables import articles, comments, metadata, users
+from domain.articles import Article
+from domain.comments import Comment
 from domain.users import User
 
 mapper_registry = registry(metadata=metadata)
@@ -15,7 +17,10 @@ def start_mappers() -> None:
     if _started:
         return
     mapper_registry.map_imperatively(User, users)
-    # Follows are facts written with one idempotent INSERT ... ON CONFLICT (see repositories.py): not mapped.
+    mapper_registry.map_imperatively(Article, articles)
+    mapper_registry.map_imperatively(Comment, comments)
+    # Follows and favorites are facts written with one idempotent INSERT ... ON CONFLICT (repositories.py),
+    # which stays correct when two requests race; they are not mapped.
     _started = True
 
 

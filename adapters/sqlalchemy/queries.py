@@ -1,11 +1,28 @@
-"""Read ports in SQL: one statement per answer, no aggregates loaded."""
+"""Read ports in SQL: set-based statements whose number does not depend on page size or viewer."""
 
-from sqlalchemy import Engine, exists, false, select
+from collections.abc import Sequence
+from typing import Any
 
-from adapters.sqlalchemy.tables import follows, users
-from application.queries import ProfileQueries
-from application.views import ProfileView
-from domain.ids import UserId
+from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, func, select
+
+from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
+from application.queries import ArticleFilter, ArticleQueries, CommentQueries, ProfileQueries, TagQueries
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView
+from domain.ids import ArticleId, CommentId, UserId
+
+
+def _following(viewer_id: UserId | None, author_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    if viewer_id is None:
+        return false()
+    return exists().where(follows.c.follower_id == viewer_id, follows.c.followee_id == author_id)
+
+
+def _profile(row: Row[Any]) -> ProfileView:
+    return ProfileView(username=row.username, bio=row.bio, image=row.image, following=row.following)
+
+
+def _user_id(username: str) -> ColumnElement[Any]:
+    return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
 class SqlProfileQueries(ProfileQueries):
@@ -13,14 +30,154 @@ class SqlProfileQueries(ProfileQueries):
         self._engine = engine
 
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
-        following = (
-            exists().where(follows.c.follower_id == viewer_id, follows.c.followee_id == users.c.id)
-            if viewer_id is not None
-            else false()
-        )
-        query = select(users.c.username, users.c.bio, users.c.image, following.label("following")).where(
-            users.c.username == username
-        )
+        query = select(
+            users.c.username, users.c.bio, users.c.image, _following(viewer_id, users.c.id).label("following")
+        ).where(users.c.username == username)
         with self._engine.connect() as connection:
             row = connection.execute(query).one_or_none()
-        return ProfileView(**row._asdict()) if row else None
+        return _profile(row) if row else None
+
+
+class SqlArticleQueries(ArticleQueries):
+    """Each article row carries its author's profile, tags, favoritesCount and the viewer's flags: one statement
+    per page (plus one for the total), whatever the page size and whoever the viewer."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find(self, article_id: ArticleId, *, viewer_id: UserId | None) -> ArticleView | None:
+        return self._one(articles.c.id == article_id, viewer_id)
+
+    def find_by_slug(self, slug: str, *, viewer_id: UserId | None) -> ArticleView | None:
+        return self._one(articles.c.slug == slug, viewer_id)
+
+    def search(self, criteria: ArticleFilter, *, viewer_id: UserId | None) -> ArticlePage:
+        conditions = []
+        if criteria.tag is not None:
+            conditions.append(articles.c.tags.contains([criteria.tag]))
+        if criteria.author is not None:
+            conditions.append(articles.c.author_id == _user_id(criteria.author))
+        if criteria.favorited_by is not None:
+            favorited_by = select(favorites.c.article_id).where(favorites.c.user_id == _user_id(criteria.favorited_by))
+            conditions.append(articles.c.id.in_(favorited_by))
+        return self._page(conditions, viewer_id, limit=criteria.limit, offset=criteria.offset)
+
+    def feed(self, viewer_id: UserId, *, limit: int, offset: int) -> ArticlePage:
+        followed = select(follows.c.followee_id).where(follows.c.follower_id == viewer_id)
+        return self._page([articles.c.author_id.in_(followed)], viewer_id, limit=limit, offset=offset)
+
+    def _one(self, condition: ColumnElement[bool], viewer_id: UserId | None) -> ArticleView | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(_articles_query(viewer_id, with_body=True).where(condition)).one_or_none()
+        return _article(row, with_body=True) if row else None
+
+    def _page(
+        self, conditions: Sequence[ColumnElement[bool]], viewer_id: UserId | None, *, limit: int, offset: int
+    ) -> ArticlePage:
+        page = (
+            _articles_query(viewer_id, with_body=False)
+            .where(*conditions)
+            .order_by(articles.c.created_at.desc(), articles.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        total = select(func.count()).select_from(articles).where(*conditions)
+        with self._engine.connect() as connection:
+            rows = connection.execute(page).all()
+            count = connection.execute(total).scalar_one()
+        return ArticlePage(articles=tuple(_article(row, with_body=False) for row in rows), count=count)
+
+
+def _articles_query(viewer_id: UserId | None, *, with_body: bool) -> Select[Any]:
+    favorites_count = (
+        select(func.count()).where(favorites.c.article_id == articles.c.id).scalar_subquery().label("favorites_count")
+    )
+    favorited = (
+        exists().where(favorites.c.article_id == articles.c.id, favorites.c.user_id == viewer_id)
+        if viewer_id is not None
+        else false()
+    )
+    columns = [
+        articles.c.slug,
+        articles.c.title,
+        articles.c.description,
+        *([articles.c.body] if with_body else []),
+        articles.c.tags,
+        articles.c.created_at,
+        articles.c.updated_at,
+        favorites_count,
+        favorited.label("favorited"),
+        users.c.username,
+        users.c.bio,
+        users.c.image,
+        _following(viewer_id, articles.c.author_id).label("following"),
+    ]
+    return select(*columns).select_from(articles.join(users, users.c.id == articles.c.author_id))
+
+
+def _article(row: Row[Any], *, with_body: bool) -> ArticleView:
+    return ArticleView(
+        slug=row.slug,
+        title=row.title,
+        description=row.description,
+        body=row.body if with_body else None,
+        tags=tuple(row.tags),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        favorited=row.favorited,
+        favorites_count=row.favorites_count,
+        author=_profile(row),
+    )
+
+
+class SqlCommentQueries(CommentQueries):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
+        # One statement: the article LEFT JOINed to its comments tells "no article" (no row) from "no comments".
+        query = (
+            select(
+                comments.c.id,
+                comments.c.body,
+                comments.c.created_at,
+                comments.c.updated_at,
+                users.c.username,
+                users.c.bio,
+                users.c.image,
+                _following(viewer_id, comments.c.author_id).label("following"),
+            )
+            .select_from(
+                articles.outerjoin(comments, comments.c.article_id == articles.c.id).outerjoin(
+                    users, users.c.id == comments.c.author_id
+                )
+            )
+            .where(articles.c.slug == slug)
+            .order_by(comments.c.created_at.desc(), comments.c.id.desc())
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        if not rows:
+            return None
+        return [
+            CommentView(
+                id=CommentId(row.id),
+                body=row.body,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                author=_profile(row),
+            )
+            for row in rows
+            if row.id is not None
+        ]
+
+
+class SqlTagQueries(TagQueries):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def all(self) -> list[str]:
+        tag = func.unnest(articles.c.tags).label("tag")
+        query = select(tag).distinct().order_by(tag)
+        with self._engine.connect() as connection:
+            return list(connection.execute(query).scalars())

@@ -4,10 +4,20 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from adapters.sqlalchemy.tables import follows, users
-from application.ports import FollowRepository, UserRepository
+from adapters.sqlalchemy.constraints import constraint_errors
+from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
+from application.ports import (
+    ArticleRepository,
+    CommentRepository,
+    FavoriteRepository,
+    FollowRepository,
+    UserRepository,
+)
+from domain.articles import Article
+from domain.comments import Comment
+from domain.favorites import Favorite
 from domain.follows import Follow
-from domain.ids import UserId
+from domain.ids import ArticleId, CommentId, UserId
 from domain.users import User
 
 
@@ -35,11 +45,12 @@ class SqlAlchemyFollowRepository(FollowRepository):
 
     def add(self, follow: Follow) -> None:
         # One statement, idempotent even when two requests race to follow the same user.
-        self._session.execute(
-            insert(follows)
-            .values(follower_id=follow.follower_id, followee_id=follow.followee_id, created_at=follow.created_at)
-            .on_conflict_do_nothing(index_elements=[follows.c.follower_id, follows.c.followee_id])
-        )
+        with constraint_errors():
+            self._session.execute(
+                insert(follows)
+                .values(follower_id=follow.follower_id, followee_id=follow.followee_id, created_at=follow.created_at)
+                .on_conflict_do_nothing(index_elements=[follows.c.follower_id, follows.c.followee_id])
+            )
 
     def remove(self, follower_id: UserId, followee_id: UserId) -> None:
         self._session.execute(
@@ -49,3 +60,52 @@ class SqlAlchemyFollowRepository(FollowRepository):
     def exists(self, follower_id: UserId, followee_id: UserId) -> bool:
         query = select(exists().where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id))
         return bool(self._session.scalar(query))
+
+
+class SqlAlchemyArticleRepository(ArticleRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, article: Article) -> None:
+        self._session.add(article)
+
+    def remove(self, article: Article) -> None:
+        self._session.delete(article)  # comments and favorites follow by ON DELETE CASCADE
+
+    def find_by_slug(self, slug: str) -> Article | None:
+        return self._session.scalars(select(Article).where(articles.c.slug == slug)).one_or_none()
+
+
+class SqlAlchemyCommentRepository(CommentRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, comment: Comment) -> None:
+        self._session.add(comment)
+        with constraint_errors():
+            self._session.flush([comment])  # the database assigns the id now
+
+    def remove(self, comment: Comment) -> None:
+        self._session.delete(comment)
+
+    def find(self, comment_id: CommentId, *, article_id: ArticleId) -> Comment | None:
+        query = select(Comment).where(comments.c.id == comment_id, comments.c.article_id == article_id)
+        return self._session.scalars(query).one_or_none()
+
+
+class SqlAlchemyFavoriteRepository(FavoriteRepository):
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, favorite: Favorite) -> None:
+        with constraint_errors():
+            self._session.execute(
+                insert(favorites)
+                .values(user_id=favorite.user_id, article_id=favorite.article_id, created_at=favorite.created_at)
+                .on_conflict_do_nothing(index_elements=[favorites.c.user_id, favorites.c.article_id])
+            )
+
+    def remove(self, user_id: UserId, article_id: ArticleId) -> None:
+        self._session.execute(
+            delete(favorites).where(favorites.c.user_id == user_id, favorites.c.article_id == article_id)
+        )

@@ -1,10 +1,12 @@
 """The schema, as SQLAlchemy Core tables: the only place that knows column types, and Alembic's target."""
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     MetaData,
     String,
@@ -13,7 +15,9 @@ from sqlalchemy import (
     Uuid,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from domain.articles import SLUG_MAX_LENGTH, TITLE_MAX_LENGTH
 from domain.users import EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 # Named constraints: the unit of work turns a violated name into a domain error (see unit_of_work.py).
@@ -50,3 +54,44 @@ follows = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("follower_id <> followee_id", name="not_self"),
 )
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("author_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(SLUG_MAX_LENGTH), nullable=False, unique=True),
+    Column("title", String(TITLE_MAX_LENGTH), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    # Tags live on their article, sorted: a page reads them with no join; the GIN index serves `?tag=`.
+    Column("tags", ARRAY(Text), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+# Every list is "newest first, then id": one index per way of filtering, in that order.
+Index("ix_articles_created_at_id", articles.c.created_at, articles.c.id)
+Index("ix_articles_author_id_created_at_id", articles.c.author_id, articles.c.created_at, articles.c.id)
+Index("ix_articles_tags", articles.c.tags, postgresql_using="gin")
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),  # the API's integer comment id
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_comments_article_id_created_at_id", comments.c.article_id, comments.c.created_at, comments.c.id)
+Index("ix_comments_author_id", comments.c.author_id)
+
+favorites = Table(
+    "favorites",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_favorites_article_id", favorites.c.article_id)  # favoritesCount, and the cascade on delete

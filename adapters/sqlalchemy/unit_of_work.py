@@ -2,27 +2,17 @@
 
 from typing import Self
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.sqlalchemy.repositories import SqlAlchemyFollowRepository, SqlAlchemyUserRepository
+from adapters.sqlalchemy.constraints import constraint_errors
+from adapters.sqlalchemy.repositories import (
+    SqlAlchemyArticleRepository,
+    SqlAlchemyCommentRepository,
+    SqlAlchemyFavoriteRepository,
+    SqlAlchemyFollowRepository,
+    SqlAlchemyUserRepository,
+)
 from application.ports import UnitOfWork
-from domain.errors import CannotFollowSelf, DomainError, EmailTaken, Unauthenticated, UsernameTaken
-
-# The names come from the naming convention in tables.py; a migration that renames one must update this table.
-ERROR_BY_CONSTRAINT: dict[str, type[DomainError]] = {
-    "uq_users_username": UsernameTaken,
-    "uq_users_email_lower": EmailTaken,
-    "ck_follows_not_self": CannotFollowSelf,
-    "fk_follows_follower_id_users": Unauthenticated,  # the signed-in account was deleted meanwhile
-}
-
-
-def error_for(exc: IntegrityError) -> DomainError | None:
-    diag = getattr(exc.orig, "diag", None)
-    name = getattr(diag, "constraint_name", None)
-    error = ERROR_BY_CONSTRAINT.get(name) if name else None
-    return error() if error else None
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -33,6 +23,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._session = self._session_factory()  # a fresh session per block: never shared between requests
         self.users = SqlAlchemyUserRepository(self._session)
         self.follows = SqlAlchemyFollowRepository(self._session)
+        self.articles = SqlAlchemyArticleRepository(self._session)
+        self.comments = SqlAlchemyCommentRepository(self._session)
+        self.favorites = SqlAlchemyFavoriteRepository(self._session)
         return super().__enter__()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -43,12 +36,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         try:
-            self._session.commit()
-        except IntegrityError as exc:
+            with constraint_errors():
+                self._session.commit()
+        except Exception:
             self._session.rollback()
-            if (error := error_for(exc)) is None:
-                raise
-            raise error from exc
+            raise
 
     def rollback(self) -> None:
         self._session.rollback()

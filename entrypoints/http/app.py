@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container
-from entrypoints.http import profiles, users
+from entrypoints.http import articles, comments, profiles, tags, users
 from entrypoints.http.errors import register_error_handlers
 from entrypoints.settings import Settings
 
@@ -38,4 +38,7 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
     register_error_handlers(app)
     app.include_router(users.router)
     app.include_router(profiles.router)
+    app.include_router(articles.router)
+    app.include_router(comments.router)
+    app.include_router(tags.router)
     return app

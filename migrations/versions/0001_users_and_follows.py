@@ -17,7 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "users",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -50,7 +49,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_index(op.f("ix_follows_followee_id"), table_name="follows")
     op.drop_table("follows")
     op.drop_index("uq_users_email_lower", table_name="users")

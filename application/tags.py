@@ -1,0 +1,13 @@
+"""Tags in use."""
+
+from application.queries import TagQueries
+
+
+class ListTags:
+    """Every tag some article carries, sorted; no "top N" cap."""
+
+    def __init__(self, tags: TagQueries) -> None:
+        self._tags = tags
+
+    def __call__(self) -> list[str]:
+        return self._tags.all()

@@ -1,0 +1,13 @@
+"""Route for the tags in use."""
+
+from fastapi import APIRouter
+
+from entrypoints.http.auth import ContainerDep
+from entrypoints.http.schemas import TagsResponse
+
+router = APIRouter(prefix="/api/tags", tags=["Tags"])
+
+
+@router.get("", summary="Every tag in use, sorted")
+def list_tags(container: ContainerDep) -> TagsResponse:
+    return TagsResponse(tags=container.list_tags()())
