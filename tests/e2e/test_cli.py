@@ -1,10 +1,12 @@
 """The `conduit` command line drives the same use cases as the HTTP API."""
 
+import subprocess
+import sys
 import uuid
 
 import pytest
 
-from tests.e2e.conduit_process import conduit_env, request, run_cli
+from tests.e2e.conduit_process import PROJECT_ROOT, conduit_env, request, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -55,3 +57,29 @@ def test_invalid_setting_is_named_and_refused(e2e_database_url: str) -> None:
 
     assert result.returncode == 2
     assert "JWT_SECRET" in result.stderr
+
+
+def test_readme_script_example_registers_a_user_in_process(e2e_database_url: str, conduit_url: str) -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    name = f"script_{uuid.uuid4().hex[:8]}"
+    script = example.replace('"jake"', f'"{name}"').replace("jake@example.com", f"{name}@example.com")
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=conduit_env(DATABASE_URL=e2e_database_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=PROJECT_ROOT,
+    )
+    status, _ = request(
+        "POST",
+        f"{conduit_url}/api/users/login",
+        {"user": {"email": f"{name}@example.com", "password": "correct horse battery"}},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{name} ey")
+    assert status == 200
