@@ -20,7 +20,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def shared_dir() -> Path:
     """`../shared` beside the project (also in CI), or where CONDUIT_SHARED_DIR points."""
-    candidates = [os.environ.get("CONDUIT_SHARED_DIR"), PROJECT_ROOT.parent / "shared", "/work/shared"]
+    candidates: list[str | Path | None] = [
+        os.environ.get("CONDUIT_SHARED_DIR"),
+        PROJECT_ROOT.parent / "shared",
+        "/work/shared",
+    ]
     for candidate in filter(None, candidates):
         if (Path(candidate) / "conformance" / "run-hurl.sh").exists():
             return Path(candidate)
