@@ -10,7 +10,6 @@ from domain.users import (
     KEEP,
     Change,
     User,
-    password_error,
     raise_if_invalid,
     validate_profile_update,
     validate_registration,
@@ -67,7 +66,7 @@ class Login:
         self._uow, self._hasher, self._tokens = uow, hasher, tokens
 
     def __call__(self, cmd: LoginCommand) -> UserView:
-        raise_if_invalid({"email": None if cmd.email else BLANK, "password": None if cmd.password else BLANK})
+        raise_if_invalid({"email": None if cmd.email.strip() else BLANK, "password": None if cmd.password else BLANK})
         with self._uow as uow:
             user = uow.users.find_by_email(cmd.email)
             uow.commit()
@@ -115,10 +114,11 @@ class UpdateUser:
         self._uow, self._hasher, self._tokens, self._clock = uow, hasher, tokens, clock
 
     def __call__(self, cmd: UpdateUserCommand) -> UserView:
-        validate_profile_update(username=cmd.username, email=cmd.email, bio=cmd.bio, image=cmd.image)
+        validate_profile_update(
+            username=cmd.username, email=cmd.email, password=cmd.password, bio=cmd.bio, image=cmd.image
+        )
         password_hash = None
         if cmd.password is not KEEP:
-            raise_if_invalid({"password": password_error(cmd.password)})
             assert cmd.password is not None
             password_hash = self._hasher.hash(cmd.password)
         with self._uow as uow:

@@ -64,9 +64,9 @@ class InvalidCredentials(Unauthenticated):
     message = "invalid"
 
 
-class CannotFollowSelf(DomainError):
-    field = "profile"
-    message = "cannot follow yourself"
+class CannotFollowSelf(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__({"profile": ["cannot follow yourself"]})
 
 
 class ArticleNotFound(NotFound):

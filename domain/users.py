@@ -59,7 +59,7 @@ def password_error(password: str | None) -> str | None:
 
 def optional_text(value: str | None) -> str | None:
     """The spec stores an empty bio or image as null."""
-    return value if value else None
+    return value if value and value.strip() else None
 
 
 def raise_if_invalid(checks: dict[str, str | None]) -> None:
@@ -121,6 +121,7 @@ def validate_profile_update(
     *,
     username: Change[str | None] = KEEP,
     email: Change[str | None] = KEEP,
+    password: Change[str | None] = KEEP,
     bio: Change[str | None] = KEEP,
     image: Change[str | None] = KEEP,
 ) -> None:
@@ -128,6 +129,7 @@ def validate_profile_update(
         {
             "username": None if username is KEEP else username_error(username),
             "email": None if email is KEEP else email_error(email),
+            "password": None if password is KEEP else password_error(password),
             "bio": None if bio is KEEP else check_text(bio, max_length=BIO_MAX_LENGTH, required=False),
             "image": None
             if image is KEEP

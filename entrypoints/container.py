@@ -49,7 +49,9 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Resource(
         _engine, config.database_url, config.db_pool_size, config.db_max_overflow, config.db_pool_timeout
     )
-    session_factory = providers.ThreadSafeSingleton(sessionmaker, bind=engine, expire_on_commit=False)
+    # No autoflush: changes reach the database at commit (or an explicit flush), where constraint names become
+    # domain errors, and never from inside an unrelated query.
+    session_factory = providers.ThreadSafeSingleton(sessionmaker, bind=engine, expire_on_commit=False, autoflush=False)
 
     # Per call, never shared: a unit of work holds one session.
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)

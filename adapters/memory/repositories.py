@@ -52,6 +52,7 @@ class PendingTable(Generic[K, V]):
     def __init__(self, store: InMemoryStore, committed: Callable[[], dict[K, V]]) -> None:
         self._store, self._committed = store, committed
         self.touched: dict[K, V] = {}
+        self.loaded: dict[K, Any] = {}  # state of each committed row when this unit of work first read it
         self.removed: set[K] = set()
 
     def get(self, key: K) -> V | None:
@@ -64,6 +65,7 @@ class PendingTable(Generic[K, V]):
         if value is None:
             return None
         copied: V = copy_entity(value)
+        self.loaded[key] = state_of(value)
         return self.touched.setdefault(key, copied)
 
     def find(self, matches: Callable[[V], bool]) -> V | None:
@@ -87,15 +89,25 @@ class PendingTable(Generic[K, V]):
         self.touched.pop(key, None)
         self.removed.add(key)
 
+    def after_commit(self, committed: dict[K, V]) -> None:
+        """Keep tracking what this unit of work holds, as a session does after commit; forget deleted rows."""
+        self.touched = {k: v for k, v in self.touched.items() if k in committed}
+        self.loaded = {k: state_of(v) for k, v in self.touched.items()}
+        self.removed.clear()
+
     def merged_into(self, committed: dict[K, V]) -> tuple[dict[K, V], set[K]]:
-        """The committed table with this unit of work's changes applied (only rows that really changed are
-        written, as copies), and the keys it added."""
+        """The committed table with this unit of work's changes applied, and the keys it added.
+
+        Like SQL UPDATEs, only rows this unit of work changed since it read them are written (as copies): a row
+        it merely read never overwrites a newer commit, and a row deleted meanwhile is not brought back.
+        """
         merged = {k: v for k, v in committed.items() if k not in self.removed}
         added = set()
         for key, value in self.touched.items():
-            if key not in committed:
+            if key not in self.loaded:
                 added.add(key)
-            if key not in committed or state_of(value) != state_of(committed[key]):
+                merged[key] = copy_entity(value)
+            elif key in committed and state_of(value) != self.loaded[key]:
                 merged[key] = copy_entity(value)
         return merged, added
 

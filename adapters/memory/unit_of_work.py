@@ -19,6 +19,7 @@ from domain.errors import (
     CannotFollowSelf,
     DomainError,
     EmailTaken,
+    ProfileNotFound,
     SlugTaken,
     Unauthenticated,
     UsernameTaken,
@@ -61,7 +62,8 @@ class InMemoryUnitOfWork(UnitOfWork):
                 (_has_duplicates(u.email.lower() for u in users.values()), EmailTaken),
                 (_has_duplicates(a.slug for a in articles.values()), SlugTaken),
                 (any(a == b for a, b in new_follows), CannotFollowSelf),
-                (any(a not in users or b not in users for a, b in new_follows), Unauthenticated),
+                (any(follower not in users for follower, _ in new_follows), Unauthenticated),
+                (any(followee not in users for _, followee in new_follows), ProfileNotFound),
                 (any(articles[k].author_id not in users for k in new_articles), Unauthenticated),
                 (any(comments[k].author_id not in users for k in new_comments), Unauthenticated),
                 (any(comments[k].article_id not in articles for k in new_comments), ArticleNotFound),
@@ -69,14 +71,19 @@ class InMemoryUnitOfWork(UnitOfWork):
                 (any(article not in articles for _, article in new_favorites), ArticleNotFound),
             ]
             if error := next((error for failed, error in checks if failed), None):
+                self._begin()  # a failed commit rolls back, as the database does
                 raise error()
             # ... and its ON DELETE CASCADE.
             s.users, s.articles = users, articles
             s.comments = {k: c for k, c in comments.items() if c.article_id in articles}
             s.favorites = {k: v for k, v in favorites.items() if k[1] in articles}
             s.follows = follows
+            p.users.after_commit(s.users)
+            p.follows.after_commit(s.follows)
+            p.articles.after_commit(s.articles)
+            p.comments.after_commit(s.comments)
+            p.favorites.after_commit(s.favorites)
         self.commits += 1
-        self._begin()
 
     def rollback(self) -> None:
         self._begin()

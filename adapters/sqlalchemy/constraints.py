@@ -10,6 +10,7 @@ from domain.errors import (
     CannotFollowSelf,
     DomainError,
     EmailTaken,
+    ProfileNotFound,
     SlugTaken,
     Unauthenticated,
     UsernameTaken,
@@ -23,6 +24,7 @@ ERROR_BY_CONSTRAINT: dict[str, type[DomainError]] = {
     "ck_follows_not_self": CannotFollowSelf,
     # A parent row vanished under a concurrent request: the signed-in account, or the article.
     "fk_follows_follower_id_users": Unauthenticated,
+    "fk_follows_followee_id_users": ProfileNotFound,
     "fk_articles_author_id_users": Unauthenticated,
     "fk_comments_author_id_users": Unauthenticated,
     "fk_favorites_user_id_users": Unauthenticated,

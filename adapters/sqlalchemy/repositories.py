@@ -83,7 +83,7 @@ class SqlAlchemyCommentRepository(CommentRepository):
     def add(self, comment: Comment) -> None:
         self._session.add(comment)
         with constraint_errors():
-            self._session.flush([comment])  # the database assigns the id now
+            self._session.flush()  # the database assigns the id now (and the article it needs is written first)
 
     def remove(self, comment: Comment) -> None:
         self._session.delete(comment)

@@ -25,8 +25,8 @@ def shared_dir() -> Path:
         PROJECT_ROOT.parent / "shared",
         "/work/shared",
     ]
-    for candidate in filter(None, candidates):
-        if (Path(candidate) / "conformance" / "run-hurl.sh").exists():
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "conformance" / "run-hurl.sh").exists():
             return Path(candidate)
     raise RuntimeError("the RealWorld conformance suite (../shared) was not found; set CONDUIT_SHARED_DIR")
 
