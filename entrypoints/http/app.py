@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container
 from entrypoints.http import articles, comments, profiles, tags, users
@@ -21,7 +22,8 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
         finally:
             container.shutdown_resources()  # disposes the connection pool
 
-    app = FastAPI(
+    # Swagger UI and ReDoc served from the package's own assets: /docs and /redoc work with no internet.
+    app = FastAPIOffline(
         title="Conduit",
         summary="The RealWorld (Conduit) API: users, profiles, articles, comments, favorites, tags.",
         version="1.0.0",
