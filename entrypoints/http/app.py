@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 from entrypoints.container import Container
 from entrypoints.http import articles, comments, profiles, tags, users
 from entrypoints.http.errors import register_error_handlers
+from entrypoints.http.openapi import install_openapi
 from entrypoints.settings import Settings
 
 
@@ -38,6 +39,7 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
         max_age=600,
     )
     register_error_handlers(app)
+    install_openapi(app)
     app.include_router(users.router)
     app.include_router(profiles.router)
     app.include_router(articles.router)

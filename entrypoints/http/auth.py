@@ -11,12 +11,16 @@ from domain.ids import UserId
 from entrypoints.container import Container
 
 SCHEMES = {"token", "bearer"}
+TOKEN_SCHEME = "Token"  # noqa: S105 - a scheme name, not a secret
+# Same header; entrypoints/http/openapi.py documents routes using it as "token optional".
+OPTIONAL_TOKEN_SCHEME = "OptionalToken"  # noqa: S105 - a scheme name, not a secret
 authorization_header = APIKeyHeader(
     name="Authorization",
-    scheme_name="Token",
+    scheme_name=TOKEN_SCHEME,
     description="`Token <jwt>`, the token returned by register or login (`Bearer <jwt>` is accepted too).",
     auto_error=False,
 )
+optional_authorization_header = APIKeyHeader(name="Authorization", scheme_name=OPTIONAL_TOKEN_SCHEME, auto_error=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,7 @@ def _authenticate(header: str | None, container: Container) -> AuthUser | None:
 
 
 def optional_user(
-    container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
+    container: ContainerDep, header: Annotated[str | None, Depends(optional_authorization_header)]
 ) -> AuthUser | None:
     """Signed in or anonymous; a token that is present must be valid."""
     return _authenticate(header, container)
