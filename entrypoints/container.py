@@ -4,7 +4,6 @@ from collections.abc import Iterator
 
 from dependency_injector import containers, providers
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
 
 from adapters.clock import SystemClock
 from adapters.memory.queries import (
@@ -16,7 +15,7 @@ from adapters.memory.queries import (
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from adapters.sqlalchemy.database import build_engine
+from adapters.sqlalchemy.database import build_engine, build_session_factory
 from adapters.sqlalchemy.mappers import start_mappers
 from adapters.sqlalchemy.queries import SqlArticleQueries, SqlCommentQueries, SqlProfileQueries, SqlTagQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -49,9 +48,7 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Resource(
         _engine, config.database_url, config.db_pool_size, config.db_max_overflow, config.db_pool_timeout
     )
-    # No autoflush: changes reach the database at commit (or an explicit flush), where constraint names become
-    # domain errors, and never from inside an unrelated query.
-    session_factory = providers.ThreadSafeSingleton(sessionmaker, bind=engine, expire_on_commit=False, autoflush=False)
+    session_factory = providers.ThreadSafeSingleton(build_session_factory, engine)
 
     # Per call, never shared: a unit of work holds one session.
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 
 def normalize_url(url: str) -> str:
@@ -20,3 +21,13 @@ def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_
         pool_timeout=pool_timeout,
         pool_pre_ping=True,  # a connection that died in the pool is replaced, not handed to a request
     )
+
+
+def build_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions as every unit of work uses them (the container and the tests share this).
+
+    Objects stay usable after commit (use cases build views from them), and queries see the unit of work's own
+    pending changes, as the in-memory adapter does; repositories turn a constraint hit by such a flush into
+    its domain error.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=False)

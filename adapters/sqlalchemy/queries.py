@@ -177,7 +177,8 @@ class SqlTagQueries(TagQueries):
         self._engine = engine
 
     def all(self) -> list[str]:
-        tag = func.unnest(articles.c.tags).label("tag")
+        # Code-point order, as the domain sorts tags: the database's own collation may order them otherwise.
+        tag = func.unnest(articles.c.tags).collate("C").label("tag")
         query = select(tag).distinct().order_by(tag)
         with self._engine.connect() as connection:
             return list(connection.execute(query).scalars())

@@ -1,6 +1,8 @@
 """Repositories over a SQLAlchemy session: aggregates in, aggregates out."""
 
-from sqlalchemy import delete, exists, func, select
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -21,28 +23,34 @@ from domain.ids import ArticleId, CommentId, UserId
 from domain.users import User
 
 
-class SqlAlchemyUserRepository(UserRepository):
+class _SessionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
+    def _one_or_none(self, query: Select[Any]) -> Any:
+        # The query first flushes this unit of work's pending changes, which may break a constraint.
+        with constraint_errors():
+            return self._session.scalars(query).one_or_none()
+
+
+class SqlAlchemyUserRepository(_SessionRepository, UserRepository):
     def add(self, user: User) -> None:
         self._session.add(user)
 
     def find_by_id(self, user_id: UserId) -> User | None:
-        return self._session.get(User, user_id)
+        with constraint_errors():
+            return self._session.get(User, user_id)
 
     def find_by_username(self, username: str) -> User | None:
-        return self._session.scalars(select(User).where(users.c.username == username)).one_or_none()
+        user: User | None = self._one_or_none(select(User).where(users.c.username == username))
+        return user
 
     def find_by_email(self, email: str) -> User | None:
-        query = select(User).where(func.lower(users.c.email) == func.lower(email))
-        return self._session.scalars(query).one_or_none()
+        user: User | None = self._one_or_none(select(User).where(func.lower(users.c.email) == func.lower(email)))
+        return user
 
 
-class SqlAlchemyFollowRepository(FollowRepository):
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlAlchemyFollowRepository(_SessionRepository, FollowRepository):
     def add(self, follow: Follow) -> None:
         # One statement, idempotent even when two requests race to follow the same user.
         with constraint_errors():
@@ -58,14 +66,13 @@ class SqlAlchemyFollowRepository(FollowRepository):
         )
 
     def exists(self, follower_id: UserId, followee_id: UserId) -> bool:
-        query = select(exists().where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id))
-        return bool(self._session.scalar(query))
+        found = self._one_or_none(
+            select(exists().where(follows.c.follower_id == follower_id, follows.c.followee_id == followee_id))
+        )
+        return bool(found)
 
 
-class SqlAlchemyArticleRepository(ArticleRepository):
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlAlchemyArticleRepository(_SessionRepository, ArticleRepository):
     def add(self, article: Article) -> None:
         self._session.add(article)
 
@@ -73,13 +80,11 @@ class SqlAlchemyArticleRepository(ArticleRepository):
         self._session.delete(article)  # comments and favorites follow by ON DELETE CASCADE
 
     def find_by_slug(self, slug: str) -> Article | None:
-        return self._session.scalars(select(Article).where(articles.c.slug == slug)).one_or_none()
+        article: Article | None = self._one_or_none(select(Article).where(articles.c.slug == slug))
+        return article
 
 
-class SqlAlchemyCommentRepository(CommentRepository):
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlAlchemyCommentRepository(_SessionRepository, CommentRepository):
     def add(self, comment: Comment) -> None:
         self._session.add(comment)
         with constraint_errors():
@@ -89,14 +94,13 @@ class SqlAlchemyCommentRepository(CommentRepository):
         self._session.delete(comment)
 
     def find(self, comment_id: CommentId, *, article_id: ArticleId) -> Comment | None:
-        query = select(Comment).where(comments.c.id == comment_id, comments.c.article_id == article_id)
-        return self._session.scalars(query).one_or_none()
+        comment: Comment | None = self._one_or_none(
+            select(Comment).where(comments.c.id == comment_id, comments.c.article_id == article_id)
+        )
+        return comment
 
 
-class SqlAlchemyFavoriteRepository(FavoriteRepository):
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlAlchemyFavoriteRepository(_SessionRepository, FavoriteRepository):
     def add(self, favorite: Favorite) -> None:
         with constraint_errors():
             self._session.execute(

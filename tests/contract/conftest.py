@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
 
 from adapters.memory.queries import InMemoryProfileQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.sqlalchemy.database import build_session_factory
 from adapters.sqlalchemy.queries import SqlProfileQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports import UnitOfWork
@@ -39,7 +39,7 @@ def memory_uow_factory(store: InMemoryStore) -> UnitOfWorkFactory:
 
 @pytest.fixture
 def postgres_uow_factory(mappers: None, clean_database: Engine) -> UnitOfWorkFactory:
-    session_factory = sessionmaker(bind=clean_database, expire_on_commit=False)
+    session_factory = build_session_factory(clean_database)
     return lambda: SqlAlchemyUnitOfWork(session_factory)
 
 

@@ -3,11 +3,13 @@ without internet): Chromium and chromedriver from the distribution's packages, d
 
 import shutil
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.e2e.conduit_process import request
@@ -19,7 +21,8 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    assert CHROMIUM and CHROMEDRIVER, "install Debian's chromium and chromium-driver (./run test does it as root)"
+    assert CHROMIUM, "install Debian's chromium and chromium-driver (./run test does it when run as root)"
+    assert CHROMEDRIVER, "install Debian's chromium and chromium-driver (./run test does it when run as root)"
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -41,6 +44,17 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
+def wait_for_at_least(browser: webdriver.Chrome, selector: str, count: int) -> list[WebElement]:
+    """The elements matching `selector`, once there are `count` of them (the page renders in JavaScript)."""
+
+    def enough(driver: webdriver.Chrome) -> list[WebElement] | Literal[False]:
+        found = driver.find_elements(By.CSS_SELECTOR, selector)
+        return found if len(found) >= count else False
+
+    result: list[WebElement] = WebDriverWait(browser, 30).until(enough)
+    return result
+
+
 def _operation_count(base_url: str) -> int:
     _, document = request("GET", f"{base_url}/openapi.json")
     return sum(len(operations) for operations in document["paths"].values())
@@ -50,9 +64,7 @@ def test_swagger_ui_renders_every_operation_offline(browser: webdriver.Chrome, c
     expected = _operation_count(conduit_url)
 
     browser.get(f"{conduit_url}/docs")
-    blocks = WebDriverWait(browser, 30).until(
-        lambda b: found if len(found := b.find_elements(By.CSS_SELECTOR, ".opblock")) >= expected else None
-    )
+    blocks = wait_for_at_least(browser, ".opblock", expected)
 
     assert len(blocks) == expected
     assert "POST/api/users" in blocks[0].text.replace("\n", "")
@@ -62,13 +74,7 @@ def test_redoc_renders_every_operation_offline(browser: webdriver.Chrome, condui
     expected = _operation_count(conduit_url)
 
     browser.get(f"{conduit_url}/redoc")
-    operations = WebDriverWait(browser, 30).until(
-        lambda b: (
-            found
-            if len(found := b.find_elements(By.CSS_SELECTOR, "[data-section-id^='operation/']")) >= expected
-            else None
-        )
-    )
+    operations = wait_for_at_least(browser, "[data-section-id^='operation/']", expected)
 
     assert len(operations) == expected
     assert "Register" in browser.page_source
