@@ -1,13 +1,10 @@
 """The interactive docs render in a real browser with every non-local host unreachable (as on a machine
 without internet): Chromium and chromedriver from the distribution's packages, driven by Selenium."""
 
-import shutil
-from collections.abc import Iterator
 from typing import Literal
 
 import pytest
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
@@ -15,33 +12,6 @@ from selenium.webdriver.support.wait import WebDriverWait
 from tests.e2e.conduit_process import request
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    assert CHROMIUM, "install Debian's chromium and chromium-driver (./run test does it when run as root)"
-    assert CHROMEDRIVER, "install Debian's chromium and chromium-driver (./run test does it when run as root)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        # Only 127.0.0.1 resolves: a CDN, font or favicon URL in the page would fail to load.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def wait_for_at_least(browser: webdriver.Chrome, selector: str, count: int) -> list[WebElement]:
