@@ -16,6 +16,7 @@ from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from adapters.sqlalchemy.database import build_engine, build_session_factory
+from adapters.sqlalchemy.health import DatabaseProbe
 from adapters.sqlalchemy.mappers import start_mappers
 from adapters.sqlalchemy.queries import SqlArticleQueries, SqlCommentQueries, SqlProfileQueries, SqlTagQueries
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -32,6 +33,7 @@ from application.favorites import FavoriteArticle, UnfavoriteArticle
 from application.profiles import FollowUser, GetProfile, UnfollowUser
 from application.tags import ListTags
 from application.users import GetCurrentUser, Login, RegisterUser, UpdateUser
+from entrypoints.metrics import process_metrics
 from entrypoints.settings import Settings
 
 
@@ -81,6 +83,10 @@ class Container(containers.DeclarativeContainer):
     list_comments = providers.Factory(ListComments, comments=comment_queries)
     delete_comment = providers.Factory(DeleteComment, uow=uow)
     list_tags = providers.Factory(ListTags, tags=tag_queries)
+
+    # operations
+    database_probe = providers.Factory(DatabaseProbe, engine=engine)
+    metrics = providers.Resource(process_metrics, database_probe)
 
 
 def build_container(settings: Settings) -> Container:

@@ -4,7 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "conduit-development-secret-change-me"  # noqa: S105 - refused in production below
@@ -44,12 +44,25 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(10, gt=0, description="Connections kept open per process.")
     db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed per process under load.")
     db_pool_timeout_seconds: float = Field(10.0, gt=0, description="How long a request waits for a connection.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="`json`: one JSON object per line; `console`: readable lines; `auto`: console on a terminal."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="The least severe level written to the log."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
         return value
 
     @model_validator(mode="after")

@@ -8,8 +8,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container
-from entrypoints.http import articles, comments, profiles, tags, users
+from entrypoints.http import articles, comments, health, profiles, tags, users
 from entrypoints.http.errors import register_error_handlers
+from entrypoints.http.observability import ObservabilityMiddleware, metrics_router
 from entrypoints.http.openapi import install_openapi
 from entrypoints.settings import Settings
 
@@ -36,8 +37,11 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Requested-With", "X-Request-ID"],
+        expose_headers=["X-Request-ID"],
         max_age=600,
     )
+    # Added last, so outermost: every answer, CORS refusals included, gets a request id, a log line and a metric.
+    app.add_middleware(ObservabilityMiddleware, metrics=container.metrics)
     register_error_handlers(app)
     install_openapi(app)
     app.include_router(users.router)
@@ -45,4 +49,6 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
     app.include_router(articles.router)
     app.include_router(comments.router)
     app.include_router(tags.router)
+    app.include_router(health.router)
+    app.include_router(metrics_router)
     return app

@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader
 from domain.errors import Unauthenticated
 from domain.ids import UserId
 from entrypoints.container import Container
+from entrypoints.logging import bind_user
 
 SCHEMES = {"token", "bearer"}
 TOKEN_SCHEME = "Token"  # noqa: S105 - a scheme name, not a secret
@@ -44,7 +45,9 @@ def _authenticate(header: str | None, container: Container) -> AuthUser | None:
     token = token.strip()
     if scheme.lower() not in SCHEMES or not token:
         raise Unauthenticated(message="is invalid")
-    return AuthUser(id=container.tokens().user_id_from(token), token=token)
+    user_id = container.tokens().user_id_from(token)
+    bind_user(str(user_id))  # every log line of this request names the user from here on
+    return AuthUser(id=user_id, token=token)
 
 
 def optional_user(

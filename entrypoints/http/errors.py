@@ -62,7 +62,8 @@ def _readable(message: str) -> str:
 
 def register_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        request.app.state.container.metrics().count_domain_error(exc)
         return error_response(status_of(exc), exc.errors)
 
     @app.exception_handler(RequestValidationError)
@@ -80,6 +81,9 @@ def register_error_handlers(app: FastAPI) -> None:
         return error_response(503, {"database": ["is unavailable, try again shortly"]}, {"Retry-After": "1"})
 
     @app.exception_handler(Exception)
-    def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return error_response(500, {"server": ["internal error"]})
+        # Starlette answers this one outside every middleware: the request id is added here, so that the caller
+        # can quote it and the traceback above be found.
+        request_id = getattr(request.state, "request_id", None)
+        return error_response(500, {"server": ["internal error"]}, {"X-Request-ID": request_id} if request_id else None)
