@@ -9,7 +9,8 @@ from application.views import ArticlePage, ArticleView
 from domain.articles import Article
 from domain.errors import InvalidInput, Unauthenticated
 from domain.ids import UserId
-from domain.users import KEEP, Change
+from domain.users import KEEP, Change, raise_if_invalid
+from domain.validation import check_lookup
 
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
@@ -90,7 +91,7 @@ class UpdateArticle:
 
     def __call__(self, cmd: UpdateArticleCommand) -> ArticleView:
         with self._uow as uow:
-            article = uow.articles.get_by_slug(cmd.slug)
+            article = uow.articles.get_by_slug(cmd.slug, for_update=True)
             article.edit(
                 editor_id=cmd.editor_id,
                 now=self._clock.now(),
@@ -117,7 +118,7 @@ class DeleteArticle:
 
     def __call__(self, cmd: DeleteArticleCommand) -> None:
         with self._uow as uow:
-            article = uow.articles.get_by_slug(cmd.slug)
+            article = uow.articles.get_by_slug(cmd.slug, for_update=True)
             article.ensure_author(cmd.user_id)
             uow.articles.remove(article)
             uow.commit()
@@ -139,6 +140,13 @@ class ListArticles:
 
     def __call__(self, cmd: ListArticlesCommand) -> ArticlePage:
         check_window(cmd.limit, cmd.offset)
+        raise_if_invalid(
+            {
+                name: check_lookup(value)
+                for name, value in (("tag", cmd.tag), ("author", cmd.author), ("favorited", cmd.favorited_by))
+                if value is not None
+            }
+        )
         criteria = ArticleFilter(
             tag=cmd.tag, author=cmd.author, favorited_by=cmd.favorited_by, limit=cmd.limit, offset=cmd.offset
         )

@@ -65,7 +65,7 @@ class DeleteComment:
 
     def __call__(self, cmd: DeleteCommentCommand) -> None:
         with self._uow as uow:
-            article = uow.articles.get_by_slug(cmd.slug)
+            article = uow.articles.get_by_slug(cmd.slug, for_update=True)  # one delete at a time, article's too
             comment = uow.comments.get(cmd.comment_id, article_id=article.id)
             comment.ensure_author(cmd.user_id)
             uow.comments.remove(comment)

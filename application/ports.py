@@ -1,6 +1,7 @@
 """Ports: what the use cases need from the outside world. Adapters implement them."""
 
 import abc
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, Self
 
@@ -55,10 +56,12 @@ class ArticleRepository(abc.ABC):
         """Its comments and favorites go with it."""
 
     @abc.abstractmethod
-    def find_by_slug(self, slug: str) -> Article | None: ...
+    def find_by_slug(self, slug: str, *, for_update: bool = False) -> Article | None:
+        """`for_update`: the caller will change or delete the article; concurrent writers wait their turn, so
+        no edit is lost and a racing delete is seen as "not found"."""
 
-    def get_by_slug(self, slug: str) -> Article:
-        if (article := self.find_by_slug(slug)) is None:
+    def get_by_slug(self, slug: str, *, for_update: bool = False) -> Article:
+        if (article := self.find_by_slug(slug, for_update=for_update)) is None:
             raise ArticleNotFound()
         return article
 
@@ -112,6 +115,44 @@ class UnitOfWork(abc.ABC):
 
     @abc.abstractmethod
     def rollback(self) -> None: ...
+
+
+class DemoDataWriter(abc.ABC):
+    """Bulk storage for generated demo data, bypassing the unit of work for speed.
+
+    Each call stores one batch in its own transaction: all of it, or nothing and the domain error of the rule it
+    breaks (as a unit of work's commit would). Rows that reference others (an article's author, a comment's
+    article) must come after those were stored.
+    """
+
+    @abc.abstractmethod
+    def is_empty(self) -> bool:
+        """No account is stored (and so nothing else: every row hangs off a user)."""
+
+    @abc.abstractmethod
+    def add_users(self, users: Sequence[User]) -> None: ...
+
+    @abc.abstractmethod
+    def add_follows(self, follows: Sequence[Follow]) -> None: ...
+
+    @abc.abstractmethod
+    def add_articles(self, articles: Sequence[Article]) -> None: ...
+
+    @abc.abstractmethod
+    def add_comments(self, comments: Sequence[Comment]) -> None:
+        """The store numbers the comments; their ids are not reported back."""
+
+    @abc.abstractmethod
+    def add_favorites(self, favorites: Sequence[Favorite]) -> None: ...
+
+
+class ProgressReporter(Protocol):
+    """Told how a long job advances, stage by stage (e.g. a progress bar on a terminal)."""
+
+    def begin(self, stages: Sequence[tuple[str, int]]) -> None:
+        """Every stage the job will go through, in order, with how many items each has."""
+
+    def advance(self, stage: str, amount: int) -> None: ...
 
 
 class PasswordHasher(Protocol):

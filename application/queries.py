@@ -6,9 +6,15 @@ Each answer costs a fixed number of statements in SQL, whatever the page size an
 import abc
 from dataclasses import dataclass
 
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage
 from domain.errors import ArticleNotFound
 from domain.ids import ArticleId, UserId
+
+
+class UserQueries(abc.ABC):
+    @abc.abstractmethod
+    def page(self, *, limit: int, offset: int) -> UserPage:
+        """Every account, oldest first (ties broken by id), so pages stay put as people sign up."""
 
 
 class ProfileQueries(abc.ABC):

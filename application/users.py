@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from application.articles import PAGE_SIZE_DEFAULT, check_window
 from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
-from application.views import UserView
+from application.queries import UserQueries
+from application.views import UserPage, UserView
 from domain.errors import EmailTaken, InvalidCredentials, Unauthenticated, UsernameTaken
 from domain.ids import UserId
 from domain.users import (
@@ -14,7 +16,7 @@ from domain.users import (
     validate_profile_update,
     validate_registration,
 )
-from domain.validation import BLANK
+from domain.validation import BLANK, check_lookup
 
 
 def _current_user(uow: UnitOfWork, user_id: UserId) -> User:
@@ -66,7 +68,12 @@ class Login:
         self._uow, self._hasher, self._tokens = uow, hasher, tokens
 
     def __call__(self, cmd: LoginCommand) -> UserView:
-        raise_if_invalid({"email": None if cmd.email.strip() else BLANK, "password": None if cmd.password else BLANK})
+        raise_if_invalid(
+            {
+                "email": check_lookup(cmd.email) if cmd.email.strip() else BLANK,
+                "password": check_lookup(cmd.password) if cmd.password else BLANK,
+            }
+        )
         with self._uow as uow:
             user = uow.users.find_by_email(cmd.email)
             uow.commit()
@@ -145,3 +152,20 @@ class UpdateUser:
                 user.change_password_hash(password_hash, now=now)
             uow.commit()
         return UserView.of(user, self._tokens.issue(user.id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListUsersCommand:
+    limit: int = PAGE_SIZE_DEFAULT
+    offset: int = 0
+
+
+class ListUsers:
+    """Page through every account, oldest first (an operator's view: emails, never password hashes)."""
+
+    def __init__(self, users: UserQueries) -> None:
+        self._users = users
+
+    def __call__(self, cmd: ListUsersCommand) -> UserPage:
+        check_window(cmd.limit, cmd.offset)
+        return self._users.page(limit=cmd.limit, offset=cmd.offset)

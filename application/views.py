@@ -88,3 +88,29 @@ class CommentView:
             updated_at=comment.updated_at,
             author=ProfileView.of(author, following=False),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserSummaryView:
+    """An account as an operator lists it: never the password hash, never a token."""
+
+    username: str
+    email: str
+    bio: str | None
+    image: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserPage:
+    users: tuple[UserSummaryView, ...]
+    count: int  # every account, ignoring limit and offset
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemovedArticleView:
+    """What an operator took down."""
+
+    slug: str
+    title: str
+    author: str | None  # username; None only if the author vanished meanwhile

@@ -7,7 +7,7 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 from domain.errors import InvalidInput
 from domain.ids import UserId, new_user_id
-from domain.validation import BLANK, check_text
+from domain.validation import BLANK, INVALID_CHARACTERS, check_text, has_forbidden_characters
 
 USERNAME_MAX_LENGTH: Final = 64
 EMAIL_MAX_LENGTH: Final = 254
@@ -54,6 +54,8 @@ def password_error(password: str | None) -> str | None:
         return f"is too short (minimum is {PASSWORD_MIN_LENGTH} characters)"
     if len(password) > PASSWORD_MAX_LENGTH:
         return f"is too long (maximum is {PASSWORD_MAX_LENGTH} characters)"
+    if has_forbidden_characters(password, multiline=False):
+        return INVALID_CHARACTERS
     return None
 
 

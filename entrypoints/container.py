@@ -6,19 +6,28 @@ from dependency_injector import containers, providers
 from sqlalchemy import Engine
 
 from adapters.clock import SystemClock
+from adapters.memory.demo_data import InMemoryDemoDataWriter
 from adapters.memory.queries import (
     InMemoryArticleQueries,
     InMemoryCommentQueries,
     InMemoryProfileQueries,
     InMemoryTagQueries,
+    InMemoryUserQueries,
 )
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from adapters.sqlalchemy.database import build_engine, build_session_factory
+from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
 from adapters.sqlalchemy.health import DatabaseProbe
 from adapters.sqlalchemy.mappers import start_mappers
-from adapters.sqlalchemy.queries import SqlArticleQueries, SqlCommentQueries, SqlProfileQueries, SqlTagQueries
+from adapters.sqlalchemy.queries import (
+    SqlArticleQueries,
+    SqlCommentQueries,
+    SqlProfileQueries,
+    SqlTagQueries,
+    SqlUserQueries,
+)
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import (
     CreateArticle,
@@ -30,9 +39,11 @@ from application.articles import (
 )
 from application.comments import AddComment, DeleteComment, ListComments
 from application.favorites import FavoriteArticle, UnfavoriteArticle
+from application.moderation import RemoveArticle
 from application.profiles import FollowUser, GetProfile, UnfollowUser
+from application.seeding import SeedDemoData
 from application.tags import ListTags
-from application.users import GetCurrentUser, Login, RegisterUser, UpdateUser
+from application.users import GetCurrentUser, ListUsers, Login, RegisterUser, UpdateUser
 from entrypoints.metrics import process_metrics
 from entrypoints.settings import Settings
 
@@ -58,6 +69,8 @@ class Container(containers.DeclarativeContainer):
     article_queries = providers.Factory(SqlArticleQueries, engine=engine)
     comment_queries = providers.Factory(SqlCommentQueries, engine=engine)
     tag_queries = providers.Factory(SqlTagQueries, engine=engine)
+    user_queries = providers.Factory(SqlUserQueries, engine=engine)
+    demo_data_writer = providers.Factory(SqlDemoDataWriter, engine=engine)
 
     password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
     tokens = providers.ThreadSafeSingleton(JwtTokenService, secret=config.jwt_secret, lifetime=config.jwt_lifetime)
@@ -83,6 +96,12 @@ class Container(containers.DeclarativeContainer):
     list_comments = providers.Factory(ListComments, comments=comment_queries)
     delete_comment = providers.Factory(DeleteComment, uow=uow)
     list_tags = providers.Factory(ListTags, tags=tag_queries)
+
+    # scripting: what the command line offers operators beyond the API
+    list_users = providers.Factory(ListUsers, users=user_queries)
+    remove_article = providers.Factory(RemoveArticle, uow=uow)
+    # Call with progress=... to watch it (the CLI draws a progress bar).
+    seed_demo_data = providers.Factory(SeedDemoData, writer=demo_data_writer, hasher=password_hasher, clock=clock)
 
     # operations
     database_probe = providers.Factory(DatabaseProbe, engine=engine)
@@ -116,4 +135,6 @@ def use_memory_adapters(container: Container, store: InMemoryStore | None = None
     container.article_queries.override(providers.Factory(InMemoryArticleQueries, store=store))
     container.comment_queries.override(providers.Factory(InMemoryCommentQueries, store=store))
     container.tag_queries.override(providers.Factory(InMemoryTagQueries, store=store))
+    container.user_queries.override(providers.Factory(InMemoryUserQueries, store=store))
+    container.demo_data_writer.override(providers.Factory(InMemoryDemoDataWriter, store=store))
     return store

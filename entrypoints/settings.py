@@ -41,11 +41,19 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         ["*"], description="Comma-separated origins allowed by CORS; `*` allows any."
     )
+    max_body_bytes: int = Field(
+        1_572_864,
+        gt=0,
+        description="Largest request body accepted; larger ones get a 413. The default (1.5 MiB) fits the longest "
+        "valid article even with every character escaped.",
+    )
     db_pool_size: int = Field(10, gt=0, description="Connections kept open per process.")
     db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed per process under load.")
     db_pool_timeout_seconds: float = Field(10.0, gt=0, description="How long a request waits for a connection.")
     log_format: Literal["auto", "json", "console"] = Field(
-        "auto", description="`json`: one JSON object per line; `console`: readable lines; `auto`: console on a terminal."
+        "auto",
+        description="`json`: a JSON object per line; `console`: readable lines; `auto`: console on a terminal, "
+        "else JSON.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="The least severe level written to the log."

@@ -4,8 +4,15 @@ from collections import Counter
 from collections.abc import Callable
 
 from adapters.memory.store import InMemoryStore
-from application.queries import ArticleFilter, ArticleQueries, CommentQueries, ProfileQueries, TagQueries
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView
+from application.queries import (
+    ArticleFilter,
+    ArticleQueries,
+    CommentQueries,
+    ProfileQueries,
+    TagQueries,
+    UserQueries,
+)
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage, UserSummaryView
 from domain.articles import Article
 from domain.ids import ArticleId, CommentId, UserId
 from domain.users import User
@@ -21,6 +28,17 @@ class _Reader:
 
     def _user_named(self, username: str) -> User | None:
         return next((u for u in self._store.users.values() if u.username == username), None)
+
+
+class InMemoryUserQueries(_Reader, UserQueries):
+    def page(self, *, limit: int, offset: int) -> UserPage:
+        with self._store.lock:
+            everyone = sorted(self._store.users.values(), key=lambda u: (u.created_at, u.id))
+        summaries = tuple(
+            UserSummaryView(username=u.username, email=u.email, bio=u.bio, image=u.image, created_at=u.created_at)
+            for u in everyone[offset : offset + limit]
+        )
+        return UserPage(users=summaries, count=len(everyone))
 
 
 class InMemoryProfileQueries(_Reader, ProfileQueries):

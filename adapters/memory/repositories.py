@@ -166,7 +166,7 @@ class InMemoryArticleRepository(ArticleRepository):
     def remove(self, article: Article) -> None:
         self._articles.delete(article.id)  # commit cascades to comments and favorites, as the database does
 
-    def find_by_slug(self, slug: str) -> Article | None:
+    def find_by_slug(self, slug: str, *, for_update: bool = False) -> Article | None:  # one lock: commit
         return self._articles.find(lambda a: a.slug == slug)
 
 

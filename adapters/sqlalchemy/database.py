@@ -31,3 +31,15 @@ def build_session_factory(engine: Engine) -> sessionmaker[Session]:
     its domain error.
     """
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def storable(text: str) -> bool:
+    """Whether PostgreSQL could hold this text at all: no NUL, nothing that UTF-8 cannot encode. A lookup by a
+    value that could never have been stored finds nothing, rather than failing in the driver."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,9 +5,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, func, select
 
+from adapters.sqlalchemy.database import storable
 from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
-from application.queries import ArticleFilter, ArticleQueries, CommentQueries, ProfileQueries, TagQueries
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView
+from application.queries import (
+    ArticleFilter,
+    ArticleQueries,
+    CommentQueries,
+    ProfileQueries,
+    TagQueries,
+    UserQueries,
+)
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage, UserSummaryView
 from domain.ids import ArticleId, CommentId, UserId
 
 
@@ -25,11 +33,32 @@ def _user_id(username: str) -> ColumnElement[Any]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
+class SqlUserQueries(UserQueries):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def page(self, *, limit: int, offset: int) -> UserPage:
+        columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)
+        page = select(*columns).order_by(users.c.created_at, users.c.id).limit(limit).offset(offset)
+        with self._engine.connect() as connection:
+            rows = connection.execute(page).all()
+            count = connection.execute(select(func.count()).select_from(users)).scalar_one()
+        summaries = tuple(
+            UserSummaryView(
+                username=row.username, email=row.email, bio=row.bio, image=row.image, created_at=row.created_at
+            )
+            for row in rows
+        )
+        return UserPage(users=summaries, count=count)
+
+
 class SqlProfileQueries(ProfileQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
+        if not storable(username):
+            return None
         query = select(
             users.c.username, users.c.bio, users.c.image, _following(viewer_id, users.c.id).label("following")
         ).where(users.c.username == username)
@@ -49,6 +78,8 @@ class SqlArticleQueries(ArticleQueries):
         return self._one(articles.c.id == article_id, viewer_id)
 
     def find_by_slug(self, slug: str, *, viewer_id: UserId | None) -> ArticleView | None:
+        if not storable(slug):
+            return None
         return self._one(articles.c.slug == slug, viewer_id)
 
     def search(self, criteria: ArticleFilter, *, viewer_id: UserId | None) -> ArticlePage:
@@ -135,6 +166,8 @@ class SqlCommentQueries(CommentQueries):
         self._engine = engine
 
     def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
+        if not storable(slug):
+            return None
         # One statement: the article LEFT JOINed to its comments tells "no article" (no row) from "no comments".
         query = (
             select(

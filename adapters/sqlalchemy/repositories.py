@@ -7,6 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from adapters.sqlalchemy.constraints import constraint_errors
+from adapters.sqlalchemy.database import storable
 from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
 from application.ports import (
     ArticleRepository,
@@ -42,10 +43,14 @@ class SqlAlchemyUserRepository(_SessionRepository, UserRepository):
             return self._session.get(User, user_id)
 
     def find_by_username(self, username: str) -> User | None:
+        if not storable(username):
+            return None
         user: User | None = self._one_or_none(select(User).where(users.c.username == username))
         return user
 
     def find_by_email(self, email: str) -> User | None:
+        if not storable(email):
+            return None
         user: User | None = self._one_or_none(select(User).where(func.lower(users.c.email) == func.lower(email)))
         return user
 
@@ -79,8 +84,15 @@ class SqlAlchemyArticleRepository(_SessionRepository, ArticleRepository):
     def remove(self, article: Article) -> None:
         self._session.delete(article)  # comments and favorites follow by ON DELETE CASCADE
 
-    def find_by_slug(self, slug: str) -> Article | None:
-        article: Article | None = self._one_or_none(select(Article).where(articles.c.slug == slug))
+    def find_by_slug(self, slug: str, *, for_update: bool = False) -> Article | None:
+        if not storable(slug):
+            return None
+        query = select(Article).where(articles.c.slug == slug)
+        if for_update:
+            # FOR NO KEY UPDATE: writers of this article queue up, while favorites and comments, whose foreign
+            # keys only take a key-share lock, go on.
+            query = query.with_for_update(key_share=True)
+        article: Article | None = self._one_or_none(query)
         return article
 
 

@@ -3,6 +3,7 @@
 from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.sqlalchemy.constraints import constraint_errors
 from adapters.sqlalchemy.repositories import (
@@ -13,6 +14,7 @@ from adapters.sqlalchemy.repositories import (
     SqlAlchemyUserRepository,
 )
 from application.ports import UnitOfWork
+from domain.errors import ArticleNotFound
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
@@ -38,6 +40,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         try:
             with constraint_errors():
                 self._session.commit()
+        except StaleDataError as exc:
+            # Safety net: an UPDATE or DELETE found its row gone. Writers lock what they change (for_update),
+            # so only a row deleted by another request gets here.
+            self._session.rollback()
+            raise ArticleNotFound() from exc
         except Exception:
             self._session.rollback()
             raise

@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 from entrypoints.container import Container
 from entrypoints.http import articles, comments, health, profiles, tags, users
 from entrypoints.http.errors import register_error_handlers
+from entrypoints.http.limits import BodySizeLimitMiddleware
 from entrypoints.http.observability import ObservabilityMiddleware, metrics_router
 from entrypoints.http.openapi import install_openapi
 from entrypoints.settings import Settings
@@ -32,6 +33,8 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.container = container
+    # Inside CORS, so that a browser can read the 413.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -18,6 +18,7 @@ from application.articles import (
 from application.favorites import FavoriteCommand
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
+from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     ArticleResponse,
@@ -27,7 +28,7 @@ from entrypoints.http.schemas import (
     error_responses,
 )
 
-router = APIRouter(prefix="/api/articles", tags=["Articles"])
+router = APIRouter(prefix="/api/articles", tags=["Articles"], route_class=StrictJsonRoute)
 NOT_FOUND = "No such article"
 Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Articles to skip.")]

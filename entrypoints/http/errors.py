@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 
 from domain.errors import AlreadyExists, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from entrypoints.http.json_body import DUPLICATE_KEY
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def validation_errors(details: list[dict[str, Any]]) -> dict[str, list[str]]:
         fields = [name for name in names if name not in ENVELOPES] or names[-1:] or ["body"]
         kind = detail["type"]
         if kind == "json_invalid":
-            field, message = "body", "is not valid JSON"
+            reason = str(detail.get("ctx", {}).get("error", ""))
+            field, message = "body", f"has a {reason}" if reason.startswith(DUPLICATE_KEY) else "is not valid JSON"
         elif kind in OBJECT_EXPECTED:
             field, message = fields[-1], "must be a JSON object"
         elif kind == "missing":
@@ -82,7 +84,7 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=exc)  # not log.exception: this runs in a worker thread, outside `except`
         # Starlette answers this one outside every middleware: the request id is added here, so that the caller
         # can quote it and the traceback above be found.
         request_id = getattr(request.state, "request_id", None)

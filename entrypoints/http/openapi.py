@@ -15,6 +15,10 @@ from entrypoints.http.auth import OPTIONAL_TOKEN_SCHEME, TOKEN_SCHEME
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorResponse"}
 FREE_TEXT_KEYS = {"type", "title", "description"}
+TOO_LARGE = {
+    "description": "The body is larger than the configured limit (MAX_BODY_BYTES)",
+    "content": {"application/json": {"schema": ERROR_SCHEMA}},
+}
 UNAVAILABLE = {
     "description": "The database is unavailable; retry after the `Retry-After` delay",
     "content": {"application/json": {"schema": ERROR_SCHEMA}},
@@ -42,19 +46,26 @@ def _correct(document: dict[str, Any]) -> None:
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            if "422" in responses:
+            if _is_fastapis_own_422(responses.get("422")):
                 if _can_fail_validation(operation):
                     responses["422"]["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
                 else:
                     del responses["422"]
             if path.startswith("/api/"):
                 responses.setdefault("503", UNAVAILABLE)
+            if "requestBody" in operation:
+                responses.setdefault("413", TOO_LARGE)
             if operation.get("security") == [{OPTIONAL_TOKEN_SCHEME: []}]:
                 operation["security"] = [{TOKEN_SCHEME: []}, {}]  # signed in, or anonymous
     document.get("components", {}).get("securitySchemes", {}).pop(OPTIONAL_TOKEN_SCHEME, None)
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+
+
+def _is_fastapis_own_422(response: dict[str, Any] | None) -> bool:
+    """FastAPI's automatic 422 (we document ours with ErrorResponse)."""
+    return response is not None and "HTTPValidationError" in str(response.get("content"))
 
 
 def _can_fail_validation(operation: dict[str, Any]) -> bool:

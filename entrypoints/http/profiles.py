@@ -4,10 +4,12 @@ from fastapi import APIRouter
 
 from application.profiles import FollowCommand, GetProfileCommand
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
+from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.schemas import UNAUTHORIZED, ProfileResponse, error_responses
 
-router = APIRouter(prefix="/api/profiles", tags=["Profile"])
+router = APIRouter(prefix="/api/profiles", tags=["Profile"], route_class=StrictJsonRoute)
 ERRORS = error_responses({401: UNAUTHORIZED, 404: "No such profile"})
+FOLLOW_ERRORS = error_responses({401: UNAUTHORIZED, 404: "No such profile", 422: "Cannot follow yourself"})
 
 
 @router.get("/{username}", summary="Get a profile", responses=ERRORS)
@@ -16,7 +18,7 @@ def get_profile(username: str, viewer: OptionalUser, container: ContainerDep) ->
     return ProfileResponse.of(container.get_profile()(command))
 
 
-@router.post("/{username}/follow", summary="Follow a user", responses=ERRORS)
+@router.post("/{username}/follow", summary="Follow a user", responses=FOLLOW_ERRORS)
 def follow(username: str, user: CurrentUser, container: ContainerDep) -> ProfileResponse:
     # Any request body is ignored: some clients send one (the classic Postman suite does).
     return ProfileResponse.of(container.follow_user()(FollowCommand(follower_id=user.id, username=username)))

@@ -10,6 +10,7 @@ from application.users import (
 )
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser
+from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     LoginUserRequest,
@@ -19,7 +20,7 @@ from entrypoints.http.schemas import (
     error_responses,
 )
 
-router = APIRouter(prefix="/api", tags=["User and Authentication"])
+router = APIRouter(prefix="/api", tags=["User and Authentication"], route_class=StrictJsonRoute)
 INVALID = "Invalid or missing fields"
 TAKEN = "Username or email already taken"
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -65,44 +66,61 @@ def request(method: str, url: str, body: dict[str, Any] | None = None, token: st
         return error.code, json.loads(error.read() or b"null")
 
 
+class ConduitServer:
+    """A running `conduit serve`; its output goes to a file (a pipe nobody reads would fill up and block it)."""
+
+    def __init__(self, process: "subprocess.Popen[bytes]", base_url: str, log_path: Path) -> None:
+        self.process = process
+        self.base_url = base_url
+        self.log_path = log_path
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 30) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.output()
+
+
+@contextlib.contextmanager
+def conduit_server(env: dict[str, str], *args: str, startup_timeout: float = 90) -> Iterator[ConduitServer]:
+    """Start `conduit serve` on a free port; yield it once it answers; stop it with SIGTERM."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="conduit-e2e-") as folder:
+        log_path = Path(folder) / "conduit.log"
+        with log_path.open("ab") as log:  # append mode: the child's writes never overwrite what is read
+            process = subprocess.Popen(
+                [CONDUIT, "serve", "--port", str(port), *args], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        server = ConduitServer(process, f"http://127.0.0.1:{port}", log_path)
+        try:
+            _wait_until_up(server, startup_timeout)
+            yield server
+        finally:
+            server.stop()
+
+
 @contextlib.contextmanager
 def conduit_serve(env: dict[str, str], *args: str, startup_timeout: float = 90) -> Iterator[str]:
     """Start `conduit serve` on a free port; yield its base URL; stop it with SIGTERM."""
-    port = free_port()
-    process = subprocess.Popen(
-        [CONDUIT, "serve", "--port", str(port), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(process, base_url, startup_timeout)
-        yield base_url
-    finally:
-        stop(process)
+    with conduit_server(env, *args, startup_timeout=startup_timeout) as server:
+        yield server.base_url
 
 
-def stop(process: "subprocess.Popen[str]") -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    output, _ = process.communicate()
-    return output or ""
-
-
-def _wait_until_up(process: "subprocess.Popen[str]", base_url: str, timeout: float) -> None:
+def _wait_until_up(server: ConduitServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"conduit serve exited with {process.returncode}:\n{stop(process)}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"conduit serve exited with {server.process.returncode}:\n{server.stop()}")
         with contextlib.suppress(OSError):
-            status, _ = request("GET", f"{base_url}/api/user")
+            status, _ = request("GET", f"{server.base_url}/api/user")
             if status == 401:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"conduit serve did not start within {timeout}s:\n{stop(process)}")
+    raise RuntimeError(f"conduit serve did not start within {timeout}s:\n{server.stop()}")

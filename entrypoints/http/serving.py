@@ -1,0 +1,94 @@
+"""How `conduit serve` runs uvicorn: our logging, and a shutdown on SIGTERM that cuts no request off.
+
+uvicorn already stops listening on SIGTERM, lets requests in progress finish (up to the graceful timeout), then runs
+the app's lifespan shutdown. Two gaps remain, closed here:
+- it closes at once every connection with no request in progress, including one accepted a moment ago whose request
+  is on its way or already in the socket buffer: the client gets a reset and cannot tell whether its request was done
+  (`GracefulH11Protocol`);
+- with several workers the supervisor process keeps its copy of the listening socket until it exits: the kernel goes
+  on queueing connections that no worker will accept, then resets them all (`_Supervisor`).
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.supervisors import Multiprocess
+
+APP = "entrypoints.http.asgi:app_from_environment"
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+GRACEFUL_TIMEOUT_SECONDS = 20
+FIRST_REQUEST_GRACE_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def metrics_directory() -> Iterator[None]:
+    """Where every worker keeps its metrics (prometheus_client's multiprocess mode): PROMETHEUS_MULTIPROC_DIR when
+    set, else a fresh directory removed on exit. The workers inherit it with the environment. It must be set before
+    anything imports prometheus_client, which decides at import where values live: so this module does not."""
+    if os.environ.get(METRICS_DIR_VARIABLE):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="conduit-metrics-") as directory:
+        os.environ[METRICS_DIR_VARIABLE] = directory
+        try:
+            yield
+        finally:
+            os.environ.pop(METRICS_DIR_VARIABLE, None)
+
+
+def serve_http(host: str, port: int, workers: int) -> None:
+    config = uvicorn.Config(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=GRACEFUL_TIMEOUT_SECONDS,
+        http=f"{__name__}:GracefulH11Protocol",  # a string: spawned workers import it
+        log_config=None,  # uvicorn's loggers go through ours (entrypoints/logging.py)
+        access_log=False,  # the app writes its own access line, with request id, route and user
+    )
+    if workers > 1:
+        _Supervisor(config, sockets=[config.bind_socket()]).run()
+        return
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)
+
+
+class GracefulH11Protocol(H11Protocol):
+    """A connection with no request in progress at shutdown gets a moment for one to arrive before it is closed;
+    a request that comes meanwhile is answered (and the connection closed after it)."""
+
+    def shutdown(self) -> None:
+        if self.cycle is None or self.cycle.response_complete:
+            self.loop.call_later(FIRST_REQUEST_GRACE_SECONDS, self._shutdown_now)
+        else:
+            super().shutdown()
+
+    def _shutdown_now(self) -> None:
+        if not self.transport.is_closing():
+            super().shutdown()
+
+
+class _Supervisor(Multiprocess):
+    """Stops listening as soon as it is told to stop, so that new connections are refused rather than left queued."""
+
+    def handle_term(self) -> None:
+        self._stop_listening()
+        super().handle_term()
+
+    def handle_int(self) -> None:
+        self._stop_listening()
+        super().handle_int()
+
+    def _stop_listening(self) -> None:
+        for sock in self.sockets:  # the workers hold their own copies: they go on serving until they are stopped
+            sock.close()
