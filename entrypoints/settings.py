@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         ["*"], description="Comma-separated origins allowed by CORS; `*` allows any."
     )
+    bench_routes: bool = Field(
+        False,
+        validation_alias="CONDUIT_BENCH_ROUTES",
+        description="Serve the benchmark's ceiling routes under /bench (bench/run.py turns it on).",
+    )
     max_body_bytes: int = Field(
         1_572_864,
         gt=0,

@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from entrypoints.container import Container
-from entrypoints.http import articles, comments, health, profiles, tags, users
+from entrypoints.http import articles, bench, comments, health, profiles, tags, users
 from entrypoints.http.errors import register_error_handlers
 from entrypoints.http.limits import BodySizeLimitMiddleware
 from entrypoints.http.observability import ObservabilityMiddleware, metrics_router
@@ -54,4 +54,6 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
     app.include_router(tags.router)
     app.include_router(health.router)
     app.include_router(metrics_router)
+    if settings.bench_routes:
+        app.include_router(bench.router)
     return app
