@@ -7,6 +7,7 @@ from functools import cached_property
 import argon2
 import jwt
 
+from application.ports import TokenClaims
 from domain.errors import Unauthenticated
 from domain.ids import UserId
 
@@ -47,22 +48,27 @@ class Argon2PasswordHasher:
 
 
 class JwtTokenService:
-    """Tokens carry the immutable user id (`sub`) and an expiry; only the pinned algorithm is accepted."""
+    """Tokens carry the immutable user id (`sub`), the password version (`pwv`) and an expiry; only the pinned
+    algorithm is accepted."""
 
     ALGORITHM = "HS256"
 
     def __init__(self, *, secret: str, lifetime: timedelta) -> None:
         self._secret, self._lifetime = secret, lifetime
 
-    def issue(self, user_id: UserId) -> str:
+    def issue(self, user_id: UserId, *, password_version: int) -> str:
         now = datetime.now(UTC)
-        claims = {"sub": str(user_id), "iat": now, "exp": now + self._lifetime}
+        claims = {"sub": str(user_id), "pwv": password_version, "iat": now, "exp": now + self._lifetime}
         return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
 
-    def user_id_from(self, token: str) -> UserId:
+    def read(self, token: str) -> TokenClaims:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp"]})
-            return UserId(uuid.UUID(claims["sub"]))
+            claims = jwt.decode(
+                token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp", "pwv"]}
+            )
+            if not isinstance(claims["pwv"], int):
+                raise TypeError("pwv")
+            return TokenClaims(user_id=UserId(uuid.UUID(claims["sub"])), password_version=claims["pwv"])
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated(message="has expired") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:

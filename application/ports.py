@@ -2,6 +2,7 @@
 
 import abc
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Self
 
@@ -164,10 +165,16 @@ class PasswordHasher(Protocol):
         """Spend what a verification costs, so an unknown email takes as long as a wrong password."""
 
 
-class TokenService(Protocol):
-    def issue(self, user_id: UserId) -> str: ...
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: UserId
+    password_version: int  # the account's password version when the token was issued
 
-    def user_id_from(self, token: str) -> UserId:
+
+class TokenService(Protocol):
+    def issue(self, user_id: UserId, *, password_version: int) -> str: ...
+
+    def read(self, token: str) -> TokenClaims:
         """Raises Unauthenticated for a malformed, forged or expired token."""
 
 

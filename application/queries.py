@@ -16,6 +16,10 @@ class UserQueries(abc.ABC):
     def page(self, *, limit: int, offset: int) -> UserPage:
         """Every account, oldest first (ties broken by id), so pages stay put as people sign up."""
 
+    @abc.abstractmethod
+    def password_version(self, user_id: UserId) -> int | None:
+        """The account's current password version; None when there is no such account."""
+
 
 class ProfileQueries(abc.ABC):
     @abc.abstractmethod

@@ -52,7 +52,7 @@ class RegisterUser:
             )
             uow.users.add(user)
             uow.commit()  # a concurrent registration still fails here, on the unique constraints
-        return UserView.of(user, self._tokens.issue(user.id))
+        return UserView.of(user, self._tokens.issue(user.id, password_version=user.password_version))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +82,7 @@ class Login:
             raise InvalidCredentials()
         if not self._hasher.verify(user.password_hash, cmd.password):
             raise InvalidCredentials()
-        return UserView.of(user, self._tokens.issue(user.id))
+        return UserView.of(user, self._tokens.issue(user.id, password_version=user.password_version))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,7 +151,7 @@ class UpdateUser:
             if password_hash is not None:
                 user.change_password_hash(password_hash, now=now)
             uow.commit()
-        return UserView.of(user, self._tokens.issue(user.id))
+        return UserView.of(user, self._tokens.issue(user.id, password_version=user.password_version))
 
 
 @dataclass(frozen=True, kw_only=True)

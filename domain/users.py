@@ -82,6 +82,7 @@ class User:
     image: str | None = None
     created_at: datetime
     updated_at: datetime
+    password_version: int = 0  # moves on each password change; tokens issued before it stop working
 
     @classmethod
     def register(cls, *, username: str, email: str, password_hash: str, now: datetime) -> "User":
@@ -110,6 +111,7 @@ class User:
 
     def change_password_hash(self, password_hash: str, *, now: datetime) -> None:
         self.password_hash = password_hash
+        self.password_version += 1
         self.updated_at = now
 
     def __eq__(self, other: object) -> bool:

@@ -37,6 +37,7 @@ from application.articles import (
     ListArticles,
     UpdateArticle,
 )
+from application.auth import Authenticate
 from application.comments import AddComment, DeleteComment, ListComments
 from application.favorites import FavoriteArticle, UnfavoriteArticle
 from application.moderation import RemoveArticle
@@ -99,6 +100,7 @@ class Container(containers.DeclarativeContainer):
 
     # scripting: what the command line offers operators beyond the API
     list_users = providers.Factory(ListUsers, users=user_queries)
+    authenticate = providers.Factory(Authenticate, tokens=tokens, users=user_queries)
     remove_article = providers.Factory(RemoveArticle, uow=uow)
     # Call with progress=... to watch it (the CLI draws a progress bar).
     seed_demo_data = providers.Factory(SeedDemoData, writer=demo_data_writer, hasher=password_hasher, clock=clock)

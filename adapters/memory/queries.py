@@ -31,6 +31,11 @@ class _Reader:
 
 
 class InMemoryUserQueries(_Reader, UserQueries):
+    def password_version(self, user_id: UserId) -> int | None:
+        with self._store.lock:
+            user = self._store.users.get(user_id)
+            return user.password_version if user else None
+
     def page(self, *, limit: int, offset: int) -> UserPage:
         with self._store.lock:
             everyone = sorted(self._store.users.values(), key=lambda u: (u.created_at, u.id))

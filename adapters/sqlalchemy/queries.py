@@ -37,6 +37,12 @@ class SqlUserQueries(UserQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    def password_version(self, user_id: UserId) -> int | None:
+        query = select(users.c.password_version).where(users.c.id == user_id)
+        with self._engine.connect() as connection:
+            version: int | None = connection.execute(query).scalar_one_or_none()
+        return version
+
     def page(self, *, limit: int, offset: int) -> UserPage:
         columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)
         page = select(*columns).order_by(users.c.created_at, users.c.id).limit(limit).offset(offset)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -42,6 +43,7 @@ users = Table(
     Column("image", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("password_version", Integer, nullable=False, server_default="0"),
 )
 # Emails are unique whatever their case; logins look them up through the same expression.
 Index("uq_users_email_lower", func.lower(users.c.email), unique=True)

@@ -45,7 +45,7 @@ def _authenticate(header: str | None, container: Container) -> AuthUser | None:
     token = token.strip()
     if scheme.lower() not in SCHEMES or not token:
         raise Unauthenticated(message="is invalid")
-    user_id = container.tokens().user_id_from(token)
+    user_id = container.authenticate()(token)
     bind_user(str(user_id))  # every log line of this request names the user from here on
     return AuthUser(id=user_id, token=token)
 

@@ -122,7 +122,7 @@ def register(container: Container, username: str) -> Account:
     view = container.register_user()(
         RegisterUserCommand(username=username, email=f"{username}@example.com", password=PASSWORD)
     )
-    return Account(id=container.tokens().user_id_from(view.token), username=view.username)
+    return Account(id=container.tokens().read(view.token).user_id, username=view.username)
 
 
 def register_many(container: Container, prefix: str, n: int) -> list[Account]:

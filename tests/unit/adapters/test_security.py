@@ -65,25 +65,25 @@ def test_hasher_still_verifies_hashes_made_with_other_parameters(hasher: Argon2P
 def test_tokens_carry_the_user_id(tokens: JwtTokenService) -> None:
     user_id = new_user_id()
 
-    token = tokens.issue(user_id)
+    token = tokens.issue(user_id, password_version=0)
 
-    assert tokens.user_id_from(token) == user_id
+    assert tokens.read(token).user_id == user_id
 
 
 def test_tokens_are_signed_with_hs256_and_expire_after_the_lifetime() -> None:
     tokens = JwtTokenService(secret=SECRET, lifetime=timedelta(minutes=30))
 
-    claims = jwt.decode(tokens.issue(new_user_id()), SECRET, algorithms=["HS256"])
+    claims = jwt.decode(tokens.issue(new_user_id(), password_version=0), SECRET, algorithms=["HS256"])
 
-    assert jwt.get_unverified_header(tokens.issue(new_user_id()))["alg"] == "HS256"
+    assert jwt.get_unverified_header(tokens.issue(new_user_id(), password_version=0))["alg"] == "HS256"
     assert claims["exp"] - claims["iat"] == 30 * 60
 
 
 def test_tokens_report_an_expired_token() -> None:
-    expired = JwtTokenService(secret=SECRET, lifetime=timedelta(seconds=-1)).issue(new_user_id())
+    expired = JwtTokenService(secret=SECRET, lifetime=timedelta(seconds=-1)).issue(new_user_id(), password_version=0)
 
     with pytest.raises(Unauthenticated) as raised:
-        JwtTokenService(secret=SECRET, lifetime=timedelta(hours=1)).user_id_from(expired)
+        JwtTokenService(secret=SECRET, lifetime=timedelta(hours=1)).read(expired)
 
     assert raised.value.errors == {"token": ["has expired"]}
 
@@ -105,6 +105,6 @@ def test_tokens_report_an_expired_token() -> None:
 )
 def test_tokens_refuse_an_invalid_token(tokens: JwtTokenService, token: str) -> None:
     with pytest.raises(Unauthenticated) as raised:
-        tokens.user_id_from(token)
+        tokens.read(token)
 
     assert raised.value.errors == {"token": ["is invalid"]}

@@ -61,6 +61,7 @@ from application.comments import (
     ListCommentsCommand,
 )
 from application.favorites import FavoriteArticle, FavoriteCommand, UnfavoriteArticle
+from application.ports import TokenClaims
 from application.profiles import FollowCommand, FollowUser, GetProfile, GetProfileCommand, UnfollowUser
 from application.tags import ListTags
 from application.users import RegisterUser, RegisterUserCommand
@@ -100,11 +101,12 @@ class PlainHasher:
 class IdTokens:
     """The token is the user id: the test reads ids back from RegisterUser's answer."""
 
-    def issue(self, user_id: UserId) -> str:
-        return str(user_id)
+    def issue(self, user_id: UserId, *, password_version: int) -> str:
+        return f"{user_id}:{password_version}"
 
-    def user_id_from(self, token: str) -> UserId:
-        return UserId(uuid.UUID(token))
+    def read(self, token: str) -> TokenClaims:
+        user_id, version = token.split(":")
+        return TokenClaims(user_id=UserId(uuid.UUID(user_id)), password_version=int(version))
 
 
 @dataclass(eq=False)
@@ -200,7 +202,7 @@ class ConduitModel(RuleBasedStateMachine):
     def sign_up(self, username: str, email: str) -> str:
         view = self.register_user(RegisterUserCommand(username=username, email=email, password=PASSWORD))
         assert view.username == username
-        self.model.users[username] = IdTokens().user_id_from(view.token)
+        self.model.users[username] = IdTokens().read(view.token).user_id
         self.model.emails.add(email.lower())
         return username
 

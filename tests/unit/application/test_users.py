@@ -75,7 +75,7 @@ def test_register_user_returns_the_new_user_with_a_token_for_it(
     view = register(RegisterUserCommand(username="jake", email="jake@jake.jake", password=PASSWORD))
 
     assert view == UserView(email="jake@jake.jake", token=view.token, username="jake", bio=None, image=None)
-    assert tokens.user_id_from(view.token) == only_user(store).id
+    assert tokens.read(view.token).user_id == only_user(store).id
     assert uow.commits == 1
 
 
@@ -147,7 +147,7 @@ def test_login_returns_the_user_with_a_token_for_it(login: Login, jake: User, to
     view = login(LoginCommand(email="jake@jake.jake", password=PASSWORD))
 
     assert view == UserView(email="jake@jake.jake", token=view.token, username="jake", bio="bio", image="img")
-    assert tokens.user_id_from(view.token) == jake.id
+    assert tokens.read(view.token).user_id == jake.id
 
 
 def test_login_ignores_the_case_of_the_email(login: Login, jake: User) -> None:
@@ -227,7 +227,7 @@ def test_update_user_changes_every_given_field(
     assert view == UserView(
         email="jacob@jake.jake", token=view.token, username="jacob", bio="new bio", image="https://i.example/j.png"
     )
-    assert tokens.user_id_from(view.token) == jake.id
+    assert tokens.read(view.token).user_id == jake.id
     stored = store.users[jake.id]
     assert (stored.username, stored.email, stored.bio, stored.image) == (
         "jacob",

@@ -72,7 +72,7 @@ def test_protected_route_answers_401_has_expired_for_an_expired_token(
     client: TestClient, settings: Settings, jake: str, method: str, path: str
 ) -> None:
     expired_tokens = JwtTokenService(secret=settings.jwt_secret.get_secret_value(), lifetime=timedelta(seconds=-1))
-    expired = expired_tokens.issue(new_user_id())
+    expired = expired_tokens.issue(new_user_id(), password_version=0)
 
     assert call(client, method, path, auth(expired)) == (401, {"errors": {"token": ["has expired"]}})
 
@@ -98,7 +98,7 @@ def test_an_unsigned_alg_none_token_is_refused(client: TestClient, settings: Set
 
 def test_a_token_for_an_account_that_does_not_exist_is_refused(client: TestClient, settings: Settings) -> None:
     tokens = JwtTokenService(secret=settings.jwt_secret.get_secret_value(), lifetime=timedelta(hours=1))
-    ghost = tokens.issue(new_user_id())
+    ghost = tokens.issue(new_user_id(), password_version=0)
 
     current = client.get("/api/user", headers=auth(ghost))
     update = client.put("/api/user", json={"user": {"bio": "boo"}}, headers=auth(ghost))
