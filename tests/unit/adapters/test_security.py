@@ -108,3 +108,35 @@ def test_tokens_refuse_an_invalid_token(tokens: JwtTokenService, token: str) -> 
         tokens.read(token)
 
     assert raised.value.errors == {"token": ["is invalid"]}
+
+
+def test_hasher_runs_at_most_its_concurrency_of_hashes_at_once() -> None:
+    import threading
+    import time
+
+    hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1, concurrency=2)
+    inside, peak, lock = 0, 0, threading.Lock()
+    real = hasher._hasher
+
+    class Watching:
+        def hash(self, password: str) -> str:
+            nonlocal inside, peak
+            with lock:
+                inside += 1
+                peak = max(peak, inside)
+            time.sleep(0.01)  # let the other threads pile up at the door
+            try:
+                return real.hash(password)
+            finally:
+                with lock:
+                    inside -= 1
+
+    hasher._hasher = Watching()  # type: ignore[assignment]
+    threads = [threading.Thread(target=hasher.hash, args=(f"password-{n}",)) for n in range(8)]
+
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert peak == 2
