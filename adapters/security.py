@@ -4,7 +4,6 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 
 import argon2
 import jwt
@@ -39,6 +38,8 @@ class Argon2PasswordHasher:
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=argon2.Type.ID
         )
         self._slots = threading.BoundedSemaphore(concurrency or os.cpu_count() or 1)
+        # Made now, not on the first unknown email: that first one must not cost an extra hash either.
+        self._decoy_hash = self._hasher.hash(uuid.uuid4().hex)
 
     def hash(self, password: str) -> str:
         with self._slots:
@@ -54,10 +55,6 @@ class Argon2PasswordHasher:
     def burn_time(self, password: str) -> None:
         self.verify(self._decoy_hash, password)
 
-    @cached_property
-    def _decoy_hash(self) -> str:
-        return self._hasher.hash(uuid.uuid4().hex)
-
 
 class JwtTokenService:
     """Tokens carry the immutable user id (`sub`), the password version (`pwv`) and an expiry; only the pinned
@@ -68,19 +65,27 @@ class JwtTokenService:
     def __init__(self, *, secret: str, lifetime: timedelta) -> None:
         self._secret, self._lifetime = secret, lifetime
 
-    def issue(self, user_id: UserId, *, password_version: int) -> str:
+    def issue(self, user_id: UserId, *, password_version: int, session_id: str | None = None) -> str:
         now = datetime.now(UTC)
-        claims = {"sub": str(user_id), "pwv": password_version, "iat": now, "exp": now + self._lifetime}
+        claims = {
+            "sub": str(user_id),
+            "pwv": password_version,
+            "sid": session_id or uuid.uuid4().hex,
+            "iat": now,
+            "exp": now + self._lifetime,
+        }
         return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
 
     def read(self, token: str) -> TokenClaims:
         try:
             claims = jwt.decode(
-                token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp", "pwv"]}
+                token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp", "pwv", "sid"]}
             )
-            if not isinstance(claims["pwv"], int):
-                raise TypeError("pwv")
-            return TokenClaims(user_id=UserId(uuid.UUID(claims["sub"])), password_version=claims["pwv"])
+            if not isinstance(claims["pwv"], int) or not isinstance(claims["sid"], str):
+                raise TypeError("pwv/sid")
+            return TokenClaims(
+                user_id=UserId(uuid.UUID(claims["sub"])), password_version=claims["pwv"], session_id=claims["sid"]
+            )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated(message="has expired") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:

@@ -1,23 +1,24 @@
 """Signing in with a token."""
 
-from application.ports import TokenService
+from application.ports import TokenClaims, TokenService
 from application.queries import UserQueries
 from domain.errors import Unauthenticated
-from domain.ids import UserId
 
 
 class Authenticate:
     """A token signs its user in while the account exists and its password is the one the token was issued
-    under: changing the password signs out every other device."""
+    under. Changing the password signs out every other sign-in session; the one that changed it stays in."""
 
     def __init__(self, tokens: TokenService, users: UserQueries) -> None:
         self._tokens, self._users = tokens, users
 
-    def __call__(self, token: str) -> UserId:
+    def __call__(self, token: str) -> TokenClaims:
         claims = self._tokens.read(token)
-        current = self._users.password_version(claims.user_id)
-        if current is None:
+        accepted = self._users.accepts_session(
+            claims.user_id, password_version=claims.password_version, session_id=claims.session_id
+        )
+        if accepted is None:
             raise Unauthenticated(message="is invalid")  # the account is gone
-        if current != claims.password_version:
-            raise Unauthenticated(message="is no longer valid")  # the password changed since
-        return claims.user_id
+        if not accepted:
+            raise Unauthenticated(message="is no longer valid")  # the password changed since, elsewhere
+        return claims

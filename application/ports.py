@@ -169,10 +169,12 @@ class PasswordHasher(Protocol):
 class TokenClaims:
     user_id: UserId
     password_version: int  # the account's password version when the token was issued
+    session_id: str  # one per sign-in (register or login); kept by the tokens PUT /api/user hands out
 
 
 class TokenService(Protocol):
-    def issue(self, user_id: UserId, *, password_version: int) -> str: ...
+    def issue(self, user_id: UserId, *, password_version: int, session_id: str | None = None) -> str:
+        """A token for a new sign-in session, or for `session_id` when given."""
 
     def read(self, token: str) -> TokenClaims:
         """Raises Unauthenticated for a malformed, forged or expired token."""

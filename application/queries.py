@@ -17,8 +17,8 @@ class UserQueries(abc.ABC):
         """Every account, oldest first (ties broken by id), so pages stay put as people sign up."""
 
     @abc.abstractmethod
-    def password_version(self, user_id: UserId) -> int | None:
-        """The account's current password version; None when there is no such account."""
+    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
+        """`User.accepts_session` for the stored account, without loading it; None when there is no such account."""
 
 
 class ProfileQueries(abc.ABC):

@@ -107,6 +107,7 @@ class UpdateUserCommand:
     """A partial update: KEEP leaves a field alone; None clears bio or image and is refused elsewhere."""
 
     user_id: UserId
+    session_id: str | None = None  # the caller's sign-in session: it survives a password change
     username: Change[str | None] = KEEP
     email: Change[str | None] = KEEP
     password: Change[str | None] = KEEP
@@ -149,9 +150,11 @@ class UpdateUser:
                 image=cmd.image,
             )
             if password_hash is not None:
-                user.change_password_hash(password_hash, now=now)
+                user.change_password_hash(password_hash, now=now, session_id=cmd.session_id)
             uow.commit()
-        return UserView.of(user, self._tokens.issue(user.id, password_version=user.password_version))
+        return UserView.of(
+            user, self._tokens.issue(user.id, password_version=user.password_version, session_id=cmd.session_id)
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

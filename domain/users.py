@@ -82,7 +82,8 @@ class User:
     image: str | None = None
     created_at: datetime
     updated_at: datetime
-    password_version: int = 0  # moves on each password change; tokens issued before it stop working
+    password_version: int = 0  # moves on each password change; tokens issued before it stop working ...
+    password_changed_in: str | None = None  # ... except those of the sign-in session that changed it
 
     @classmethod
     def register(cls, *, username: str, email: str, password_hash: str, now: datetime) -> "User":
@@ -109,10 +110,16 @@ class User:
             self.image = optional_text(image)
         self.updated_at = now
 
-    def change_password_hash(self, password_hash: str, *, now: datetime) -> None:
+    def change_password_hash(self, password_hash: str, *, now: datetime, session_id: str | None = None) -> None:
+        """Every other sign-in session is signed out; `session_id`, the one making the change, stays in."""
         self.password_hash = password_hash
         self.password_version += 1
+        self.password_changed_in = session_id
         self.updated_at = now
+
+    def accepts_session(self, *, password_version: int, session_id: str) -> bool:
+        """Whether a token of this sign-in session, issued under that password version, still signs the user in."""
+        return password_version == self.password_version or session_id == self.password_changed_in
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, User) and other.id == self.id

@@ -45,12 +45,21 @@ from application.profiles import FollowUser, GetProfile, UnfollowUser
 from application.seeding import SeedDemoData
 from application.tags import ListTags
 from application.users import GetCurrentUser, ListUsers, Login, RegisterUser, UpdateUser
+from entrypoints.http.rate_limit import InMemoryRateLimitStore, RateLimiter
 from entrypoints.metrics import process_metrics
 from entrypoints.settings import Settings
 
 
-def _engine(url: str, pool_size: int, max_overflow: int, pool_timeout: float) -> Iterator[Engine]:
-    engine = build_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
+def _engine(
+    url: str, pool_size: int, max_overflow: int, pool_timeout: float, statement_timeout: float
+) -> Iterator[Engine]:
+    engine = build_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        statement_timeout=statement_timeout,
+    )
     yield engine
     engine.dispose()
 
@@ -60,7 +69,12 @@ class Container(containers.DeclarativeContainer):
 
     # Resource: created once by init_resources() at start-up, disposed by shutdown_resources().
     engine = providers.Resource(
-        _engine, config.database_url, config.db_pool_size, config.db_max_overflow, config.db_pool_timeout
+        _engine,
+        config.database_url,
+        config.db_pool_size,
+        config.db_max_overflow,
+        config.db_pool_timeout,
+        config.db_statement_timeout,
     )
     session_factory = providers.ThreadSafeSingleton(build_session_factory, engine)
 
@@ -108,6 +122,10 @@ class Container(containers.DeclarativeContainer):
     # operations
     database_probe = providers.Factory(DatabaseProbe, engine=engine)
     metrics = providers.Resource(process_metrics, database_probe)
+    # Login and registration attempts per client address. The counters live in this process: a shared store (one
+    # override of rate_limit_store) makes replicas and workers agree.
+    rate_limit_store = providers.ThreadSafeSingleton(InMemoryRateLimitStore)
+    rate_limiter = providers.ThreadSafeSingleton(RateLimiter, store=rate_limit_store, policy=config.rate_limits)
 
 
 def build_container(settings: Settings) -> Container:
@@ -119,8 +137,10 @@ def build_container(settings: Settings) -> Container:
             "db_pool_size": settings.db_pool_size,
             "db_max_overflow": settings.db_max_overflow,
             "db_pool_timeout": settings.db_pool_timeout_seconds,
+            "db_statement_timeout": settings.db_statement_timeout_seconds,
             "jwt_secret": settings.jwt_secret.get_secret_value(),
             "jwt_lifetime": settings.jwt_lifetime,
+            "rate_limits": settings.rate_limits,
         }
     )
     if settings.database_url is not None:

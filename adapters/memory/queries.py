@@ -31,10 +31,10 @@ class _Reader:
 
 
 class InMemoryUserQueries(_Reader, UserQueries):
-    def password_version(self, user_id: UserId) -> int | None:
+    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
         with self._store.lock:
             user = self._store.users.get(user_id)
-            return user.password_version if user else None
+            return user.accepts_session(password_version=password_version, session_id=session_id) if user else None
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         with self._store.lock:

@@ -13,13 +13,27 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 10.0) -> Engine:
+def build_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pool_timeout: float = 10.0,
+    statement_timeout: float | None = None,
+) -> Engine:
+    """The service's engine. Every wait is bounded: for a pooled connection (pool_timeout), for a new one
+    (connect_timeout), for a statement or a lock (statement_timeout, which the server enforces); a dead peer is
+    noticed by TCP keepalives. A bounded wait ends in OperationalError, which the API answers with a 503."""
+    connect_args: dict[str, object] = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30}
+    if statement_timeout is not None:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
     return create_engine(
         normalize_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         pool_pre_ping=True,  # a connection that died in the pool is replaced, not handed to a request
+        connect_args=connect_args,
     )
 
 

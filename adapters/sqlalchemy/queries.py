@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, func, select
+from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, func, or_, select
 
 from adapters.sqlalchemy.database import storable
 from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
@@ -37,11 +37,13 @@ class SqlUserQueries(UserQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def password_version(self, user_id: UserId) -> int | None:
-        query = select(users.c.password_version).where(users.c.id == user_id)
+    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
+        # The rule of User.accepts_session, evaluated where the row is.
+        accepted = or_(users.c.password_version == password_version, users.c.password_changed_in == session_id)
+        query = select(accepted).where(users.c.id == user_id)
         with self._engine.connect() as connection:
-            version: int | None = connection.execute(query).scalar_one_or_none()
-        return version
+            result: bool | None = connection.execute(query).scalar_one_or_none()
+        return result
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)

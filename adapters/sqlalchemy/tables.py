@@ -44,6 +44,7 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("password_version", Integer, nullable=False, server_default="0"),
+    Column("password_changed_in", String(32)),
 )
 # Emails are unique whatever their case; logins look them up through the same expression.
 Index("uq_users_email_lower", func.lower(users.c.email), unique=True)

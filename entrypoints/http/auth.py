@@ -28,6 +28,7 @@ optional_authorization_header = APIKeyHeader(name="Authorization", scheme_name=O
 class AuthUser:
     id: UserId
     token: str
+    session_id: str
 
 
 def get_container(request: Request) -> Container:
@@ -45,9 +46,10 @@ def _authenticate(header: str | None, container: Container) -> AuthUser | None:
     token = token.strip()
     if scheme.lower() not in SCHEMES or not token:
         raise Unauthenticated(message="is invalid")
-    user_id = container.authenticate()(token)
+    claims = container.authenticate()(token)
+    user_id = claims.user_id
     bind_user(str(user_id))  # every log line of this request names the user from here on
-    return AuthUser(id=user_id, token=token)
+    return AuthUser(id=user_id, token=token, session_id=claims.session_id)
 
 
 def optional_user(

@@ -50,6 +50,9 @@ def serve_http(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         timeout_graceful_shutdown=GRACEFUL_TIMEOUT_SECONDS,
+        # The client address is ours to decide (TRUSTED_PROXIES): uvicorn would otherwise believe X-Forwarded-For
+        # from any local peer, and a brute-force could pose as a new client with every request.
+        proxy_headers=False,
         http=f"{__name__}:GracefulH11Protocol",  # a string: spawned workers import it
         log_config=None,  # uvicorn's loggers go through ours (entrypoints/logging.py)
         access_log=False,  # the app writes its own access line, with request id, route and user

@@ -1,6 +1,6 @@
 """Routes for registration, login and the current user."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from application.users import (
     GetCurrentUserCommand,
@@ -11,6 +11,7 @@ from application.users import (
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser
 from entrypoints.http.json_body import StrictJsonRoute
+from entrypoints.http.rate_limit import RATE_LIMITED, limit_login, limit_registration
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     LoginUserRequest,
@@ -29,7 +30,8 @@ TAKEN = "Username or email already taken"
     "/users",
     status_code=201,
     summary="Register",
-    responses=error_responses({409: TAKEN, 422: INVALID}),
+    responses=error_responses({409: TAKEN, 422: INVALID}) | RATE_LIMITED,
+    dependencies=[Depends(limit_registration)],  # before the body is validated: invalid attempts count too
 )
 def register(payload: NewUserRequest, container: ContainerDep) -> UserResponse:
     user = payload.user
@@ -40,7 +42,8 @@ def register(payload: NewUserRequest, container: ContainerDep) -> UserResponse:
 @router.post(
     "/users/login",
     summary="Log in",
-    responses=error_responses({401: "Invalid credentials", 422: INVALID}),
+    responses=error_responses({401: "Invalid credentials", 422: INVALID}) | RATE_LIMITED,
+    dependencies=[Depends(limit_login)],  # before the body is validated: invalid attempts count too
 )
 def login(payload: LoginUserRequest, container: ContainerDep) -> UserResponse:
     command = LoginCommand(email=payload.user.email, password=payload.user.password)
@@ -63,6 +66,7 @@ def update_user(payload: UpdateUserRequest, user: CurrentUser, container: Contai
     given = fields.model_fields_set
     command = UpdateUserCommand(
         user_id=user.id,
+        session_id=user.session_id,
         username=fields.username if "username" in given else KEEP,
         email=fields.email if "email" in given else KEEP,
         password=fields.password if "password" in given else KEEP,

@@ -1,4 +1,4 @@
-"""password version on users
+"""password version on users, and the sign-in session that changed it last
 
 Revision ID: 0003
 Revises: 0002
@@ -18,7 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("password_version", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("users", sa.Column("password_changed_in", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("users", "password_changed_in")
     op.drop_column("users", "password_version")

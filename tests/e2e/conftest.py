@@ -17,8 +17,9 @@ def e2e_database_url(pg_server: PostgresServer) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def conduit_url(e2e_database_url: str) -> Iterator[str]:
-    """A real `conduit serve` on its own database (migrated by serve itself, as in development)."""
-    with conduit_serve(conduit_env(DATABASE_URL=e2e_database_url)) as base_url:
+    """A real `conduit serve` on its own database (migrated by serve itself, as in development), with the default
+    rate limits: the official suite, the CLI and the browser tests are real clients, and must never meet them."""
+    with conduit_serve(conduit_env(DATABASE_URL=e2e_database_url, RATE_LIMIT_ENABLED="true")) as base_url:
         yield base_url
 
 

@@ -101,12 +101,12 @@ class PlainHasher:
 class IdTokens:
     """The token is the user id: the test reads ids back from RegisterUser's answer."""
 
-    def issue(self, user_id: UserId, *, password_version: int) -> str:
-        return f"{user_id}:{password_version}"
+    def issue(self, user_id: UserId, *, password_version: int, session_id: str | None = None) -> str:
+        return f"{user_id}:{password_version}:{session_id or 'session'}"
 
     def read(self, token: str) -> TokenClaims:
-        user_id, version = token.split(":")
-        return TokenClaims(user_id=UserId(uuid.UUID(user_id)), password_version=int(version))
+        user_id, version, session_id = token.split(":")
+        return TokenClaims(user_id=UserId(uuid.UUID(user_id)), password_version=int(version), session_id=session_id)
 
 
 @dataclass(eq=False)

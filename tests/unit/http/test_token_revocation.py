@@ -1,4 +1,4 @@
-"""Changing the password signs out every other device: tokens issued before it stop working."""
+"""Changing the password signs out every other sign-in session; the one that changed it stays in."""
 
 from fastapi.testclient import TestClient
 
@@ -16,15 +16,45 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Token {token}"}
 
 
-def test_tokens_issued_before_a_password_change_are_refused(client: TestClient) -> None:
-    old = register(client, "jake")
+def login(client: TestClient, name: str, password: str = "password123") -> str:
+    response = client.post("/api/users/login", json={"user": {"email": f"{name}@x.io", "password": password}})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["user"]["token"]
+    return token
 
-    changed = client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(old))
+
+def test_a_password_change_signs_out_every_other_session(client: TestClient) -> None:
+    laptop = register(client, "jake")
+    phone = login(client, "jake")
+
+    changed = client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(laptop))
 
     assert changed.status_code == 200
-    assert client.get("/api/user", headers=auth(old)).json() == {"errors": {"token": ["is no longer valid"]}}
-    assert client.get("/api/user", headers=auth(old)).status_code == 401
+    assert client.get("/api/user", headers=auth(phone)).status_code == 401
+    assert client.get("/api/user", headers=auth(phone)).json() == {"errors": {"token": ["is no longer valid"]}}
     assert client.get("/api/user", headers=auth(changed.json()["user"]["token"])).status_code == 200
+
+
+def test_the_session_that_changed_the_password_stays_signed_in(client: TestClient) -> None:
+    """As the official suite does: it changes the password twice with the token it had before."""
+    laptop = register(client, "jake")
+
+    first = client.put("/api/user", json={"user": {"password": "bonjour1"}}, headers=auth(laptop))
+    second = client.put("/api/user", json={"user": {"password": "a" * 64}}, headers=auth(laptop))
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert client.get("/api/user", headers=auth(laptop)).status_code == 200
+    assert client.get("/api/user", headers=auth(first.json()["user"]["token"])).status_code == 200
+
+
+def test_a_session_signed_out_by_one_change_stays_out_after_the_next(client: TestClient) -> None:
+    laptop = register(client, "jake")
+    phone = login(client, "jake")
+    client.put("/api/user", json={"user": {"password": "bonjour12"}}, headers=auth(laptop))
+
+    client.put("/api/user", json={"user": {"password": "bonjour123"}}, headers=auth(laptop))
+
+    assert client.get("/api/user", headers=auth(phone)).status_code == 401
 
 
 def test_logging_in_again_after_a_password_change_gives_a_working_token(client: TestClient) -> None:
@@ -47,7 +77,8 @@ def test_other_profile_changes_keep_existing_tokens_working(client: TestClient) 
 
 
 def test_a_revoked_token_is_refused_on_optional_sign_in_routes_too(client: TestClient) -> None:
-    old = register(client, "jake")
-    client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(old))
+    laptop = register(client, "jake")
+    phone = login(client, "jake")
+    client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(laptop))
 
-    assert client.get("/api/articles", headers=auth(old)).status_code == 401
+    assert client.get("/api/articles", headers=auth(phone)).status_code == 401

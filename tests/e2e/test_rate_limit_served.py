@@ -1,0 +1,49 @@
+"""The login rate limit on a real `conduit serve`: the client is the peer uvicorn accepted; 429 with Retry-After."""
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conduit_process import conduit_env, conduit_serve
+from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.e2e
+
+LIMIT = 2  # RATE_LIMIT_LOGIN=2/minute: a burst of 2, then one every 30 s
+
+
+@pytest.fixture(scope="module")
+def base_url(pg_server: PostgresServer) -> Iterator[str]:
+    with pg_server.database("conduit_rate_limit") as url:
+        env = conduit_env(DATABASE_URL=url, RATE_LIMIT_ENABLED="true", RATE_LIMIT_LOGIN=f"{LIMIT}/minute")
+        with conduit_serve(env) as base:
+            yield base
+
+
+def login(base_url: str, forwarded_for: str | None = None) -> tuple[int, str | None, object]:
+    headers = {"Content-Type": "application/json"}
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
+    body = json.dumps({"user": {"email": "nobody@x.io", "password": "password123"}}).encode()
+    req = urllib.request.Request(f"{base_url}/api/users/login", data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310 - local test server
+            return response.status, response.headers.get("Retry-After"), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Retry-After"), json.loads(error.read())
+
+
+def test_the_login_after_the_limit_is_429_with_retry_after(base_url: str) -> None:
+    answers = [login(base_url) for _ in range(LIMIT + 1)]
+
+    assert [status for status, _, _ in answers] == [401] * LIMIT + [429]
+    assert answers[-1][1:] == ("30", {"errors": {"request": ["too many requests, retry later"]}})
+
+
+def test_x_forwarded_for_from_an_untrusted_local_peer_does_not_make_a_new_client(base_url: str) -> None:
+    statuses = [login(base_url, forwarded_for=f"198.51.100.{n}")[0] for n in range(LIMIT + 3)]
+
+    assert statuses.count(429) >= 3  # TRUSTED_PROXIES is empty: every attempt is 127.0.0.1's
