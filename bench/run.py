@@ -60,7 +60,14 @@ def main() -> None:
     database_url = prepare_database(args.scale, args.admin_url, reseed=args.reseed)
     seeded = json.loads((RESULTS / f"seed-{args.scale}.json").read_text())
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "CONDUIT_BENCH_ROUTES": "true", "LOG_LEVEL": "WARNING"}
+    # The login rate limit is for brute force, not for a load generator on 127.0.0.1.
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CONDUIT_BENCH_ROUTES": "true",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_ENABLED": "false",
+    }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(
         [CONDUIT, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)],
