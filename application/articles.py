@@ -3,28 +3,15 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from application.paging import PAGE_SIZE_DEFAULT, check_window
 from application.ports import Clock, UnitOfWork
 from application.queries import ArticleFilter, ArticleQueries
 from application.views import ArticlePage, ArticleView
 from domain.articles import Article
-from domain.errors import InvalidInput, Unauthenticated
+from domain.errors import Unauthenticated
 from domain.ids import UserId
 from domain.users import KEEP, Change, raise_if_invalid
 from domain.validation import check_lookup
-
-PAGE_SIZE_DEFAULT = 20
-PAGE_SIZE_MAX = 100
-OFFSET_MAX = 2**31 - 1
-
-
-def check_window(limit: int, offset: int) -> None:
-    errors = {}
-    if not 1 <= limit <= PAGE_SIZE_MAX:
-        errors["limit"] = [f"must be between 1 and {PAGE_SIZE_MAX}"]
-    if not 0 <= offset <= OFFSET_MAX:
-        errors["offset"] = [f"must be between 0 and {OFFSET_MAX}"]
-    if errors:
-        raise InvalidInput(errors)
 
 
 @dataclass(frozen=True, kw_only=True)

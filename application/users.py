@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from application.articles import PAGE_SIZE_DEFAULT, check_window
+from application.paging import PAGE_SIZE_DEFAULT, check_window
 from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
 from application.queries import UserQueries
 from application.views import UserPage, UserView

@@ -5,9 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from application.articles import (
-    OFFSET_MAX,
-    PAGE_SIZE_DEFAULT,
-    PAGE_SIZE_MAX,
     CreateArticleCommand,
     DeleteArticleCommand,
     FeedArticlesCommand,
@@ -16,6 +13,7 @@ from application.articles import (
     UpdateArticleCommand,
 )
 from application.favorites import FavoriteCommand
+from application.paging import OFFSET_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
 from entrypoints.http.json_body import StrictJsonRoute

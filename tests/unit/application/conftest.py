@@ -6,7 +6,8 @@ from adapters.memory.queries import InMemoryProfileQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from tests.builders import PASSWORD, FixedClock
+from domain.users import User
+from tests.builders import PASSWORD, FixedClock, a_user, committed
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,25 @@ def uow(store: InMemoryStore) -> InMemoryUnitOfWork:
 @pytest.fixture
 def profiles(store: InMemoryStore) -> InMemoryProfileQueries:
     return InMemoryProfileQueries(store)
+
+
+# Stored users with nothing but a name; modules that need more (a bio, a known password) define their own.
+@pytest.fixture
+def jake(store: InMemoryStore) -> User:
+    user = a_user(username="jake")
+    committed(store, user)
+    return user
+
+
+@pytest.fixture
+def amy(store: InMemoryStore) -> User:
+    user = a_user(username="amy")
+    committed(store, user)
+    return user
+
+
+@pytest.fixture
+def rosa(store: InMemoryStore) -> User:
+    user = a_user(username="rosa")
+    committed(store, user)
+    return user

@@ -10,7 +10,6 @@ from adapters.memory.queries import InMemoryArticleQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.articles import (
-    PAGE_SIZE_MAX,
     CreateArticle,
     CreateArticleCommand,
     DeleteArticle,
@@ -24,6 +23,7 @@ from application.articles import (
     UpdateArticle,
     UpdateArticleCommand,
 )
+from application.paging import PAGE_SIZE_MAX
 from application.views import ArticlePage, ArticleView, ProfileView
 from domain.articles import SLUG_SUFFIX_LENGTH, Article
 from domain.errors import ArticleNotFound, InvalidInput, NotArticleAuthor, Unauthenticated
@@ -81,27 +81,6 @@ def list_articles(articles: InMemoryArticleQueries) -> ListArticles:
 @pytest.fixture
 def feed(articles: InMemoryArticleQueries) -> FeedArticles:
     return FeedArticles(articles=articles)
-
-
-@pytest.fixture
-def jake(store: InMemoryStore) -> User:
-    user = a_user(username="jake")
-    committed(store, user)
-    return user
-
-
-@pytest.fixture
-def amy(store: InMemoryStore) -> User:
-    user = a_user(username="amy")
-    committed(store, user)
-    return user
-
-
-@pytest.fixture
-def rosa(store: InMemoryStore) -> User:
-    user = a_user(username="rosa")
-    committed(store, user)
-    return user
 
 
 @pytest.fixture

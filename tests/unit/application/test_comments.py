@@ -21,7 +21,7 @@ from domain.errors import ArticleNotFound, CommentNotFound, InvalidInput, NotCom
 from domain.ids import CommentId, new_user_id
 from domain.users import User
 from domain.validation import BLANK
-from tests.builders import NOW, FixedClock, a_comment, a_follow, a_user, an_article, committed, committed_all
+from tests.builders import NOW, FixedClock, a_comment, a_follow, an_article, committed_all
 
 AMY = ProfileView(username="amy", bio=None, image=None, following=False)
 
@@ -39,20 +39,6 @@ def list_comments(store: InMemoryStore) -> ListComments:
 @pytest.fixture
 def delete(uow: InMemoryUnitOfWork) -> DeleteComment:
     return DeleteComment(uow=uow)
-
-
-@pytest.fixture
-def jake(store: InMemoryStore) -> User:
-    user = a_user(username="jake")
-    committed(store, user)
-    return user
-
-
-@pytest.fixture
-def amy(store: InMemoryStore) -> User:
-    user = a_user(username="amy")
-    committed(store, user)
-    return user
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from domain.articles import Article
 from domain.errors import ArticleNotFound, Unauthenticated
 from domain.ids import new_user_id
 from domain.users import User
-from tests.builders import NOW, FixedClock, a_favorite, a_user, an_article, committed, committed_all
+from tests.builders import NOW, FixedClock, a_favorite, an_article, committed_all
 
 
 @pytest.fixture
@@ -30,27 +30,6 @@ def unfavorite(uow: InMemoryUnitOfWork, articles: InMemoryArticleQueries) -> Unf
 @pytest.fixture
 def get(articles: InMemoryArticleQueries) -> GetArticle:
     return GetArticle(articles=articles)
-
-
-@pytest.fixture
-def jake(store: InMemoryStore) -> User:
-    user = a_user(username="jake")
-    committed(store, user)
-    return user
-
-
-@pytest.fixture
-def amy(store: InMemoryStore) -> User:
-    user = a_user(username="amy")
-    committed(store, user)
-    return user
-
-
-@pytest.fixture
-def rosa(store: InMemoryStore) -> User:
-    user = a_user(username="rosa")
-    committed(store, user)
-    return user
 
 
 @pytest.fixture

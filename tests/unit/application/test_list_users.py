@@ -5,7 +5,7 @@ import pytest
 
 from adapters.memory.queries import InMemoryUserQueries
 from adapters.memory.store import InMemoryStore
-from application.articles import PAGE_SIZE_MAX
+from application.paging import PAGE_SIZE_MAX
 from application.users import ListUsers, ListUsersCommand
 from application.views import UserPage, UserSummaryView
 from domain.errors import InvalidInput

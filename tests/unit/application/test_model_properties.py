@@ -38,7 +38,6 @@ from adapters.memory.queries import (
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.articles import (
-    PAGE_SIZE_MAX,
     CreateArticle,
     CreateArticleCommand,
     DeleteArticle,
@@ -61,6 +60,7 @@ from application.comments import (
     ListCommentsCommand,
 )
 from application.favorites import FavoriteArticle, FavoriteCommand, UnfavoriteArticle
+from application.paging import PAGE_SIZE_MAX
 from application.ports import TokenClaims
 from application.profiles import FollowCommand, FollowUser, GetProfile, GetProfileCommand, UnfollowUser
 from application.tags import ListTags

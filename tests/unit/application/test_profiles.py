@@ -33,13 +33,6 @@ def jake(store: InMemoryStore) -> User:
     return user
 
 
-@pytest.fixture
-def amy(store: InMemoryStore) -> User:
-    user = a_user(username="amy")
-    committed(store, user)
-    return user
-
-
 JAKE = ProfileView(username="jake", bio="I work at statefarm", image="https://i.example/j.png", following=False)
 JAKE_FOLLOWED = ProfileView(username="jake", bio="I work at statefarm", image="https://i.example/j.png", following=True)
 

@@ -6,19 +6,12 @@ from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from application.articles import DeleteArticle, DeleteArticleCommand, UpdateArticle, UpdateArticleCommand
 from application.tags import ListTags
 from domain.users import User
-from tests.builders import FixedClock, a_user, an_article, committed, committed_all
+from tests.builders import FixedClock, an_article, committed_all
 
 
 @pytest.fixture
 def list_tags(store: InMemoryStore) -> ListTags:
     return ListTags(tags=InMemoryTagQueries(store))
-
-
-@pytest.fixture
-def jake(store: InMemoryStore) -> User:
-    user = a_user(username="jake")
-    committed(store, user)
-    return user
 
 
 def test_list_tags_of_an_empty_store_is_empty(list_tags: ListTags) -> None:
