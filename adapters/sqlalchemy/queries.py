@@ -3,8 +3,9 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Row, ScalarSelect, Select, exists, false, func, or_, select
 
+from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
 from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
 from application.queries import (
@@ -76,8 +77,8 @@ class SqlProfileQueries(ProfileQueries):
 
 
 class SqlArticleQueries(ArticleQueries):
-    """Each article row carries its author's profile, tags, favoritesCount and the viewer's flags: one statement
-    per page (plus one for the total), whatever the page size and whoever the viewer."""
+    """Each article row carries its author's profile, tags, favoritesCount and the viewer's flags, and the total
+    (from the counters, see counts.py): one statement per page, whatever the page size and whoever the viewer."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -99,11 +100,15 @@ class SqlArticleQueries(ArticleQueries):
         if criteria.favorited_by is not None:
             favorited_by = select(favorites.c.article_id).where(favorites.c.user_id == _user_id(criteria.favorited_by))
             conditions.append(articles.c.id.in_(favorited_by))
-        return self._page(conditions, viewer_id, limit=criteria.limit, offset=criteria.offset)
+        total = counts.search_total(
+            tag=criteria.tag, author=criteria.author, favorited_by=criteria.favorited_by, conditions=conditions
+        )
+        return self._page(conditions, total, viewer_id, limit=criteria.limit, offset=criteria.offset)
 
     def feed(self, viewer_id: UserId, *, limit: int, offset: int) -> ArticlePage:
         followed = select(follows.c.followee_id).where(follows.c.follower_id == viewer_id)
-        return self._page([articles.c.author_id.in_(followed)], viewer_id, limit=limit, offset=offset)
+        total = counts.feed_total(viewer_id)
+        return self._page([articles.c.author_id.in_(followed)], total, viewer_id, limit=limit, offset=offset)
 
     def _one(self, condition: ColumnElement[bool], viewer_id: UserId | None) -> ArticleView | None:
         with self._engine.connect() as connection:
@@ -111,7 +116,13 @@ class SqlArticleQueries(ArticleQueries):
         return _article(row, with_body=True) if row else None
 
     def _page(
-        self, conditions: Sequence[ColumnElement[bool]], viewer_id: UserId | None, *, limit: int, offset: int
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        total: ScalarSelect[int],
+        viewer_id: UserId | None,
+        *,
+        limit: int,
+        offset: int,
     ) -> ArticlePage:
         page = (
             _articles_query(viewer_id, with_body=False)
@@ -119,11 +130,16 @@ class SqlArticleQueries(ArticleQueries):
             .order_by(articles.c.created_at.desc(), articles.c.id.desc())
             .limit(limit)
             .offset(offset)
+            .add_columns(total.label("articles_count"))  # uncorrelated: computed once per statement
         )
-        total = select(func.count()).select_from(articles).where(*conditions)
         with self._engine.connect() as connection:
             rows = connection.execute(page).all()
-            count = connection.execute(total).scalar_one()
+            if rows:
+                count = rows[0].articles_count
+            elif offset == 0:
+                count = 0  # not one match
+            else:  # past the end, no row carries the total: ask for it alone
+                count = connection.execute(select(total)).scalar_one()
         return ArticlePage(articles=tuple(_article(row, with_body=False) for row in rows), count=count)
 
 
@@ -218,8 +234,6 @@ class SqlTagQueries(TagQueries):
         self._engine = engine
 
     def all(self) -> list[str]:
-        # Code-point order, as the domain sorts tags: the database's own collation may order them otherwise.
-        tag = func.unnest(articles.c.tags).collate("C").label("tag")
-        query = select(tag).distinct().order_by(tag)
+        # From the tags table (code-point order, as the domain sorts tags), kept per process while it holds.
         with self._engine.connect() as connection:
-            return list(connection.execute(query).scalars())
+            return counts.tag_list(connection)

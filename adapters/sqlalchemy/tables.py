@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -98,3 +100,50 @@ favorites = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_favorites_article_id", favorites.c.article_id)  # favoritesCount, and the cascade on delete
+
+# --- Counters, kept exact by triggers (migrations/versions/0004_counters.py) in the transaction of every change, so
+# that `articlesCount` and GET /api/tags cost the same on a thousand articles as on a million. Recomputed from the rows
+# by `conduit db recount`. Nothing in Python writes them.
+
+# How many articles there are: the sum of a few slots, each transaction adding to the slot of its backend, so that
+# concurrent writers do not queue up on one row.
+article_totals = Table(
+    "article_totals",
+    metadata,
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("articles", BigInteger, nullable=False),
+)
+
+# Every tag ever used, with how many articles carry it now. A tag no longer in use keeps its row at 0 (deleting it
+# would race with an article adding it back); the partial index lists the tags in use, in code-point order.
+tags = Table(
+    "tags",
+    metadata,
+    Column("name", Text(collation="C"), primary_key=True),
+    Column("articles", Integer, nullable=False),
+)
+Index("ix_tags_name_in_use", tags.c.name, postgresql_where=tags.c.articles > 0)
+
+# A new value (random) whenever the set of tags in use changes: a process may keep the tag list while it holds.
+tag_catalog = Table(
+    "tag_catalog",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default="true"),
+    Column("version", Uuid, nullable=False),
+    CheckConstraint("id", name="single_row"),
+)
+
+# Per user, apart from `users` (which every signed-in request reads): articles written, and articles favorited.
+# Two tables, so that deleting an article (author's row, then its fans' rows) never waits in a cycle with another.
+user_article_counts = Table(
+    "user_article_counts",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("articles", Integer, nullable=False),
+)
+user_favorite_counts = Table(
+    "user_favorite_counts",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("favorites", Integer, nullable=False),
+)
