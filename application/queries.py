@@ -6,7 +6,7 @@ Each answer costs a fixed number of statements in SQL, whatever the page size an
 import abc
 from dataclasses import dataclass
 
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage
+from application.views import ArticlePage, ArticleView, CommentView, ProfileView, SessionCheck, UserPage
 from domain.errors import ArticleNotFound
 from domain.ids import ArticleId, UserId
 
@@ -17,8 +17,9 @@ class UserQueries(abc.ABC):
         """Every account, oldest first (ties broken by id), so pages stay put as people sign up."""
 
     @abc.abstractmethod
-    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
-        """`User.accepts_session` for the stored account, without loading it; None when there is no such account."""
+    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
+        """`User.accepts_session` for the stored account, with the account, in one read; None when there is no
+        such account."""
 
 
 class ProfileQueries(abc.ABC):

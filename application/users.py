@@ -86,23 +86,6 @@ class Login:
 
 
 @dataclass(frozen=True, kw_only=True)
-class GetCurrentUserCommand:
-    user_id: UserId
-    token: str
-
-
-class GetCurrentUser:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    def __call__(self, cmd: GetCurrentUserCommand) -> UserView:
-        with self._uow as uow:
-            user = _current_user(uow, cmd.user_id)
-            uow.commit()
-        return UserView.of(user, cmd.token)
-
-
-@dataclass(frozen=True, kw_only=True)
 class UpdateUserCommand:
     """A partial update: KEEP leaves a field alone; None clears bio or image and is refused elsewhere."""
 

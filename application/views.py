@@ -10,6 +10,16 @@ from domain.users import User
 
 
 @dataclass(frozen=True, slots=True)
+class AccountView:
+    """The signed-in user's own account, as the user endpoints show it (with a token added)."""
+
+    email: str
+    username: str
+    bio: str | None
+    image: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class UserView:
     email: str
     token: str
@@ -20,6 +30,18 @@ class UserView:
     @classmethod
     def of(cls, user: User, token: str) -> "UserView":
         return cls(email=user.email, token=token, username=user.username, bio=user.bio, image=user.image)
+
+    @classmethod
+    def of_account(cls, account: AccountView, token: str) -> "UserView":
+        return cls(email=account.email, token=token, username=account.username, bio=account.bio, image=account.image)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCheck:
+    """Whether a stored account still accepts a sign-in session, and the account itself."""
+
+    accepted: bool
+    account: AccountView
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from adapters.memory.queries import (
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from adapters.sqlalchemy.database import build_engine, build_session_factory
+from adapters.sqlalchemy.database import build_engine, build_session_factory, read_only
 from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
 from adapters.sqlalchemy.health import DatabaseProbe
 from adapters.sqlalchemy.mappers import start_mappers
@@ -44,7 +44,7 @@ from application.moderation import RemoveArticle
 from application.profiles import FollowUser, GetProfile, UnfollowUser
 from application.seeding import SeedDemoData
 from application.tags import ListTags
-from application.users import GetCurrentUser, ListUsers, Login, RegisterUser, UpdateUser
+from application.users import ListUsers, Login, RegisterUser, UpdateUser
 from entrypoints.http.rate_limit import InMemoryRateLimitStore, RateLimiter
 from entrypoints.metrics import process_metrics
 from entrypoints.settings import Settings
@@ -80,11 +80,13 @@ class Container(containers.DeclarativeContainer):
 
     # Per call, never shared: a unit of work holds one session.
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
-    profile_queries = providers.Factory(SqlProfileQueries, engine=engine)
-    article_queries = providers.Factory(SqlArticleQueries, engine=engine)
-    comment_queries = providers.Factory(SqlCommentQueries, engine=engine)
-    tag_queries = providers.Factory(SqlTagQueries, engine=engine)
-    user_queries = providers.Factory(SqlUserQueries, engine=engine)
+    # Read ports: one statement each, so autocommit; no BEGIN/ROLLBACK round trips around them.
+    read_engine = providers.ThreadSafeSingleton(read_only, engine)
+    profile_queries = providers.Factory(SqlProfileQueries, engine=read_engine)
+    article_queries = providers.Factory(SqlArticleQueries, engine=read_engine)
+    comment_queries = providers.Factory(SqlCommentQueries, engine=read_engine)
+    tag_queries = providers.Factory(SqlTagQueries, engine=read_engine)
+    user_queries = providers.Factory(SqlUserQueries, engine=read_engine)
     demo_data_writer = providers.Factory(SqlDemoDataWriter, engine=engine)
 
     password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
@@ -93,7 +95,6 @@ class Container(containers.DeclarativeContainer):
 
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=password_hasher, tokens=tokens, clock=clock)
     login = providers.Factory(Login, uow=uow, hasher=password_hasher, tokens=tokens)
-    get_current_user = providers.Factory(GetCurrentUser, uow=uow)
     update_user = providers.Factory(UpdateUser, uow=uow, hasher=password_hasher, tokens=tokens, clock=clock)
     get_profile = providers.Factory(GetProfile, profiles=profile_queries)
     follow_user = providers.Factory(FollowUser, uow=uow, clock=clock)

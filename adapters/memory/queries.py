@@ -12,7 +12,16 @@ from application.queries import (
     TagQueries,
     UserQueries,
 )
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage, UserSummaryView
+from application.views import (
+    AccountView,
+    ArticlePage,
+    ArticleView,
+    CommentView,
+    ProfileView,
+    SessionCheck,
+    UserPage,
+    UserSummaryView,
+)
 from domain.articles import Article
 from domain.ids import ArticleId, CommentId, UserId
 from domain.users import User
@@ -31,10 +40,15 @@ class _Reader:
 
 
 class InMemoryUserQueries(_Reader, UserQueries):
-    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
+    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
         with self._store.lock:
             user = self._store.users.get(user_id)
-            return user.accepts_session(password_version=password_version, session_id=session_id) if user else None
+        if user is None:
+            return None
+        return SessionCheck(
+            accepted=user.accepts_session(password_version=password_version, session_id=session_id),
+            account=AccountView(email=user.email, username=user.username, bio=user.bio, image=user.image),
+        )
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         with self._store.lock:

@@ -1,8 +1,14 @@
 """Engine construction, in one place."""
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+import functools
+import select
+import time
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 
 def normalize_url(url: str) -> str:
@@ -27,14 +33,57 @@ def build_engine(
     connect_args: dict[str, object] = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30}
     if statement_timeout is not None:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
-    return create_engine(
+    engine = create_engine(
         normalize_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
-        pool_pre_ping=True,  # a connection that died in the pool is replaced, not handed to a request
         connect_args=connect_args,
     )
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", functools.partial(_discard_if_dead, engine.dialect))
+    return engine
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same pool, in autocommit: a read is one statement and one round trip, with no BEGIN and ROLLBACK
+    around it. Only for statements that change nothing and each make sense on their own snapshot."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+# A connection that died in the pool is replaced, not handed to a request. SQLAlchemy's pool_pre_ping would spend a
+# round trip on every checkout; instead: a server that ended the session (terminated backend, restart, shutdown)
+# has written its farewell or closed the socket, which a zero-timeout poll sees for free; and a connection idle for
+# long, where a silent network loss could hide, is pinged for real.
+IDLE_PING_SECONDS = 10.0
+_CHECKED_IN_AT = "conduit_checked_in_at"
+_CLOSED_BY_PEER = select.POLLIN | select.POLLERR | select.POLLHUP
+
+
+def _note_checkin(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _discard_if_dead(
+    dialect: Dialect, dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+) -> None:
+    checked_in_at = record.info.get(_CHECKED_IN_AT)
+    if checked_in_at is None:
+        return  # fresh from connect()
+    if dbapi_connection.closed or _has_pending_input(dbapi_connection.fileno()):
+        raise exc.DisconnectionError("the server closed the connection while it was idle in the pool")
+    if time.monotonic() - checked_in_at > IDLE_PING_SECONDS:
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure means: do not hand this one out
+            raise exc.DisconnectionError("the idle connection did not answer a ping") from error
+
+
+def _has_pending_input(fd: int) -> bool:
+    """An idle session receives nothing unless the server is ending it (an error message, then end of file)."""
+    poller = select.poll()
+    poller.register(fd, _CLOSED_BY_PEER)
+    return bool(poller.poll(0))
 
 
 def build_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Row, ScalarSelect, Select, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Row, ScalarSelect, Select, bindparam, exists, false, func, or_, select
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
@@ -16,7 +16,16 @@ from application.queries import (
     TagQueries,
     UserQueries,
 )
-from application.views import ArticlePage, ArticleView, CommentView, ProfileView, UserPage, UserSummaryView
+from application.views import (
+    AccountView,
+    ArticlePage,
+    ArticleView,
+    CommentView,
+    ProfileView,
+    SessionCheck,
+    UserPage,
+    UserSummaryView,
+)
 from domain.ids import ArticleId, CommentId, UserId
 
 
@@ -34,17 +43,32 @@ def _user_id(username: str) -> ColumnElement[Any]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
+# Built once: every signed-in request runs it. The rule of User.accepts_session, evaluated where the row is.
+_SESSION_CHECK = select(
+    or_(
+        users.c.password_version == bindparam("password_version"),
+        users.c.password_changed_in == bindparam("session_id"),
+    ).label("accepted"),
+    users.c.email,
+    users.c.username,
+    users.c.bio,
+    users.c.image,
+).where(users.c.id == bindparam("user_id"))
+
+
 class SqlUserQueries(UserQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def accepts_session(self, user_id: UserId, *, password_version: int, session_id: str) -> bool | None:
-        # The rule of User.accepts_session, evaluated where the row is.
-        accepted = or_(users.c.password_version == password_version, users.c.password_changed_in == session_id)
-        query = select(accepted).where(users.c.id == user_id)
+    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
         with self._engine.connect() as connection:
-            result: bool | None = connection.execute(query).scalar_one_or_none()
-        return result
+            row = connection.execute(
+                _SESSION_CHECK, {"user_id": user_id, "password_version": password_version, "session_id": session_id}
+            ).one_or_none()
+        if row is None:
+            return None
+        account = AccountView(email=row.email, username=row.username, bio=row.bio, image=row.image)
+        return SessionCheck(accepted=row.accepted, account=account)
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)

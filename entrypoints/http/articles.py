@@ -20,9 +20,12 @@ from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     ArticleResponse,
+    JSONBytes,
     MultipleArticlesResponse,
     NewArticleRequest,
     UpdateArticleRequest,
+    article_json,
+    article_page_json,
     error_responses,
 )
 
@@ -34,6 +37,7 @@ Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Articles to skip
 
 @router.get(
     "",
+    response_model=MultipleArticlesResponse,
     summary="List articles, newest first",
     responses=error_responses({401: UNAUTHORIZED, 422: "Invalid filter or window"}),
 )
@@ -46,7 +50,7 @@ def list_articles(
     favorited: Annotated[str | None, Query(description="Only articles favorited by this username.")] = None,
     limit: Limit = PAGE_SIZE_DEFAULT,
     offset: Offset = 0,
-) -> MultipleArticlesResponse:
+) -> JSONBytes:
     command = ListArticlesCommand(
         viewer_id=viewer.id if viewer else None,
         tag=tag or None,  # an empty filter (`?tag=`) filters nothing
@@ -55,28 +59,28 @@ def list_articles(
         limit=limit,
         offset=offset,
     )
-    return MultipleArticlesResponse.of(container.list_articles()(command))
+    return article_page_json(container.list_articles()(command))
 
 
 @router.get(
     "/feed",
+    response_model=MultipleArticlesResponse,
     summary="Articles by followed authors, newest first",
     responses=error_responses({401: UNAUTHORIZED, 422: "Invalid window"}),
 )
-def feed(
-    user: CurrentUser, container: ContainerDep, limit: Limit = PAGE_SIZE_DEFAULT, offset: Offset = 0
-) -> MultipleArticlesResponse:
+def feed(user: CurrentUser, container: ContainerDep, limit: Limit = PAGE_SIZE_DEFAULT, offset: Offset = 0) -> JSONBytes:
     command = FeedArticlesCommand(viewer_id=user.id, limit=limit, offset=offset)
-    return MultipleArticlesResponse.of(container.feed_articles()(command))
+    return article_page_json(container.feed_articles()(command))
 
 
 @router.post(
     "",
     status_code=201,
+    response_model=ArticleResponse,
     summary="Create an article",
     responses=error_responses({401: UNAUTHORIZED, 422: "Invalid or missing fields"}),
 )
-def create_article(payload: NewArticleRequest, user: CurrentUser, container: ContainerDep) -> ArticleResponse:
+def create_article(payload: NewArticleRequest, user: CurrentUser, container: ContainerDep) -> JSONBytes:
     article = payload.article
     command = CreateArticleCommand(
         author_id=user.id,
@@ -85,23 +89,27 @@ def create_article(payload: NewArticleRequest, user: CurrentUser, container: Con
         body=article.body,
         tags=article.tag_list,
     )
-    return ArticleResponse.of(container.create_article()(command))
+    return article_json(container.create_article()(command), status_code=201)
 
 
-@router.get("/{slug}", summary="Get an article", responses=error_responses({401: UNAUTHORIZED, 404: NOT_FOUND}))
-def get_article(slug: str, viewer: OptionalUser, container: ContainerDep) -> ArticleResponse:
+@router.get(
+    "/{slug}",
+    response_model=ArticleResponse,
+    summary="Get an article",
+    responses=error_responses({401: UNAUTHORIZED, 404: NOT_FOUND}),
+)
+def get_article(slug: str, viewer: OptionalUser, container: ContainerDep) -> JSONBytes:
     command = GetArticleCommand(slug=slug, viewer_id=viewer.id if viewer else None)
-    return ArticleResponse.of(container.get_article()(command))
+    return article_json(container.get_article()(command))
 
 
 @router.put(
     "/{slug}",
+    response_model=ArticleResponse,
     summary="Update an article (author only)",
     responses=error_responses({401: UNAUTHORIZED, 403: "Not the author", 404: NOT_FOUND, 422: "Invalid fields"}),
 )
-def update_article(
-    slug: str, payload: UpdateArticleRequest, user: CurrentUser, container: ContainerDep
-) -> ArticleResponse:
+def update_article(slug: str, payload: UpdateArticleRequest, user: CurrentUser, container: ContainerDep) -> JSONBytes:
     fields = payload.article
     given = fields.model_fields_set
     command = UpdateArticleCommand(
@@ -112,7 +120,7 @@ def update_article(
         body=fields.body if "body" in given else KEEP,
         tags=fields.tag_list if "tag_list" in given else KEEP,
     )
-    return ArticleResponse.of(container.update_article()(command))
+    return article_json(container.update_article()(command))
 
 
 @router.delete(
@@ -128,17 +136,19 @@ def delete_article(slug: str, user: CurrentUser, container: ContainerDep) -> Non
 
 @router.post(
     "/{slug}/favorite",
+    response_model=ArticleResponse,
     summary="Favorite an article",
     responses=error_responses({401: UNAUTHORIZED, 404: NOT_FOUND}),
 )
-def favorite(slug: str, user: CurrentUser, container: ContainerDep) -> ArticleResponse:
-    return ArticleResponse.of(container.favorite_article()(FavoriteCommand(slug=slug, user_id=user.id)))
+def favorite(slug: str, user: CurrentUser, container: ContainerDep) -> JSONBytes:
+    return article_json(container.favorite_article()(FavoriteCommand(slug=slug, user_id=user.id)))
 
 
 @router.delete(
     "/{slug}/favorite",
+    response_model=ArticleResponse,
     summary="Unfavorite an article",
     responses=error_responses({401: UNAUTHORIZED, 404: NOT_FOUND}),
 )
-def unfavorite(slug: str, user: CurrentUser, container: ContainerDep) -> ArticleResponse:
-    return ArticleResponse.of(container.unfavorite_article()(FavoriteCommand(slug=slug, user_id=user.id)))
+def unfavorite(slug: str, user: CurrentUser, container: ContainerDep) -> JSONBytes:
+    return article_json(container.unfavorite_article()(FavoriteCommand(slug=slug, user_id=user.id)))

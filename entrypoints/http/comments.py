@@ -11,8 +11,11 @@ from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     CommentResponse,
+    JSONBytes,
     MultipleCommentsResponse,
     NewCommentRequest,
+    comment_json,
+    comments_json,
     error_responses,
 )
 
@@ -22,23 +25,25 @@ COMMENT_ID_MAX = 2**63 - 1  # the column is a bigint
 
 @router.get(
     "",
+    response_model=MultipleCommentsResponse,
     summary="Comments on an article, newest first",
     responses=error_responses({401: UNAUTHORIZED, 404: "No such article"}),
 )
-def list_comments(slug: str, viewer: OptionalUser, container: ContainerDep) -> MultipleCommentsResponse:
+def list_comments(slug: str, viewer: OptionalUser, container: ContainerDep) -> JSONBytes:
     command = ListCommentsCommand(slug=slug, viewer_id=viewer.id if viewer else None)
-    return MultipleCommentsResponse.of(container.list_comments()(command))
+    return comments_json(container.list_comments()(command))
 
 
 @router.post(
     "",
     status_code=201,
+    response_model=CommentResponse,
     summary="Comment on an article",
     responses=error_responses({401: UNAUTHORIZED, 404: "No such article", 422: "Invalid or missing body"}),
 )
-def add_comment(slug: str, payload: NewCommentRequest, user: CurrentUser, container: ContainerDep) -> CommentResponse:
+def add_comment(slug: str, payload: NewCommentRequest, user: CurrentUser, container: ContainerDep) -> JSONBytes:
     command = AddCommentCommand(slug=slug, author_id=user.id, body=payload.comment.body)
-    return CommentResponse.of(container.add_comment()(command))
+    return comment_json(container.add_comment()(command), status_code=201)
 
 
 @router.delete(

@@ -4,11 +4,11 @@ from fastapi import APIRouter
 
 from entrypoints.http.auth import ContainerDep
 from entrypoints.http.json_body import StrictJsonRoute
-from entrypoints.http.schemas import TagsResponse
+from entrypoints.http.schemas import JSONBytes, TagsResponse, tags_json
 
 router = APIRouter(prefix="/api/tags", tags=["Tags"], route_class=StrictJsonRoute)
 
 
-@router.get("", summary="Every tag in use, sorted")
-def list_tags(container: ContainerDep) -> TagsResponse:
-    return TagsResponse(tags=container.list_tags()())
+@router.get("", response_model=TagsResponse, summary="Every tag in use, sorted")
+def list_tags(container: ContainerDep) -> JSONBytes:
+    return tags_json(container.list_tags()())

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 
 from adapters.memory.queries import InMemoryUserQueries
+from adapters.sqlalchemy.database import read_only
 from adapters.sqlalchemy.queries import SqlUserQueries
 from application.queries import UserQueries
-from application.views import UserPage, UserSummaryView
+from application.views import AccountView, SessionCheck, UserPage, UserSummaryView
 from domain.ids import UserId
 from domain.users import User
 from tests.builders import NOW, a_user
@@ -19,7 +20,7 @@ from tests.contract.conftest import UnitOfWorkFactory
 def users(backend: str, request: pytest.FixtureRequest) -> UserQueries:
     if backend == "memory":
         return InMemoryUserQueries(request.getfixturevalue("store"))
-    return SqlUserQueries(request.getfixturevalue("clean_database"))
+    return SqlUserQueries(read_only(request.getfixturevalue("clean_database")))  # as the service wires it
 
 
 def committed(make_uow: UnitOfWorkFactory, *accounts: User) -> None:
@@ -75,3 +76,37 @@ def test_accounts_created_at_the_same_moment_are_ordered_by_id(users: UserQuerie
     page = users.page(limit=20, offset=0)
 
     assert [view.username for view in page.users] == ["twin0", "twin1", "twin2"]
+
+
+# check_session: the rule of User.accepts_session, and the account, in one read
+
+
+def test_check_session_accepts_the_current_password_version_and_returns_the_account(
+    users: UserQueries, make_uow: UnitOfWorkFactory
+) -> None:
+    jake = a_user(username="jake", email="Jake@Jake.jake", bio="I work at statefarm", image=None)
+    committed(make_uow, jake)
+
+    check = users.check_session(jake.id, password_version=jake.password_version, session_id="any")
+
+    account = AccountView(email="Jake@Jake.jake", username="jake", bio="I work at statefarm", image=None)
+    assert check == SessionCheck(accepted=True, account=account)
+
+
+def test_check_session_after_a_password_change_accepts_only_the_session_that_made_it(
+    users: UserQueries, make_uow: UnitOfWorkFactory
+) -> None:
+    jake = a_user(username="jake")
+    old_version = jake.password_version
+    jake.change_password_hash("new-hash", now=NOW, session_id="changer")
+    committed(make_uow, jake)
+
+    other = users.check_session(jake.id, password_version=old_version, session_id="elsewhere")
+    changer = users.check_session(jake.id, password_version=old_version, session_id="changer")
+    fresh = users.check_session(jake.id, password_version=jake.password_version, session_id="elsewhere")
+
+    assert (other and other.accepted, changer and changer.accepted, fresh and fresh.accepted) == (False, True, True)
+
+
+def test_check_session_of_a_missing_account_is_none(users: UserQueries) -> None:
+    assert users.check_session(UserId(uuid.uuid4()), password_version=0, session_id="any") is None

@@ -3,12 +3,12 @@ from datetime import timedelta
 
 import pytest
 
+from adapters.memory.queries import InMemoryUserQueries
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
+from application.auth import Authenticate
 from application.users import (
-    GetCurrentUser,
-    GetCurrentUserCommand,
     Login,
     LoginCommand,
     RegisterUser,
@@ -16,7 +16,7 @@ from application.users import (
     UpdateUser,
     UpdateUserCommand,
 )
-from application.views import UserView
+from application.views import AccountView, UserView
 from domain.errors import EmailTaken, InvalidCredentials, InvalidInput, Unauthenticated, UsernameTaken
 from domain.ids import new_user_id
 from domain.users import User
@@ -180,25 +180,37 @@ def test_login_raises_invalid_input_when_fields_are_blank(login: Login, jake: Us
     assert uow.commits == 0
 
 
-# GetCurrentUser
+# Authenticate: the signed-in account comes with the session check
 
 
-def test_get_current_user_returns_the_stored_user_with_the_token_it_was_given(
-    uow: InMemoryUnitOfWork, jake: User
-) -> None:
-    view = GetCurrentUser(uow=uow)(GetCurrentUserCommand(user_id=jake.id, token="the-token"))
+def test_authenticate_returns_the_claims_and_the_stored_account(store: InMemoryStore, jake: User) -> None:
+    tokens = JwtTokenService(secret="s" * 32, lifetime=timedelta(hours=1))
+    token = tokens.issue(jake.id, password_version=jake.password_version)
 
-    assert view == UserView(email="jake@jake.jake", token="the-token", username="jake", bio="bio", image="img")
+    signed_in = Authenticate(tokens, InMemoryUserQueries(store))(token)
+
+    assert signed_in.claims.user_id == jake.id
+    assert signed_in.account == AccountView(email="jake@jake.jake", username="jake", bio="bio", image="img")
 
 
-def test_get_current_user_raises_unauthenticated_when_the_account_does_not_exist(
-    uow: InMemoryUnitOfWork, jake: User
-) -> None:
+def test_authenticate_refuses_a_token_whose_account_is_gone(store: InMemoryStore) -> None:
+    tokens = JwtTokenService(secret="s" * 32, lifetime=timedelta(hours=1))
+    token = tokens.issue(new_user_id(), password_version=0)
+
     with pytest.raises(Unauthenticated) as raised:
-        GetCurrentUser(uow=uow)(GetCurrentUserCommand(user_id=new_user_id(), token="the-token"))
+        Authenticate(tokens, InMemoryUserQueries(store))(token)
 
     assert raised.value.errors == {"token": ["is invalid"]}
-    assert uow.commits == 0
+
+
+def test_authenticate_refuses_a_token_issued_under_an_older_password(store: InMemoryStore, jake: User) -> None:
+    tokens = JwtTokenService(secret="s" * 32, lifetime=timedelta(hours=1))
+    token = tokens.issue(jake.id, password_version=jake.password_version - 1)
+
+    with pytest.raises(Unauthenticated) as raised:
+        Authenticate(tokens, InMemoryUserQueries(store))(token)
+
+    assert raised.value.errors == {"token": ["is no longer valid"]}
 
 
 # UpdateUser
