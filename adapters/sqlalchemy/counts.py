@@ -8,10 +8,11 @@ combination of filters counts the matching rows, and those are bounded by the sm
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     Engine,
     ScalarSelect,
@@ -38,18 +39,22 @@ from adapters.sqlalchemy.tables import (
 )
 from domain.ids import UserId
 
+# A value, or the bind parameter that will carry it (adapters/sqlalchemy/queries.py builds its statements once).
+T = TypeVar("T")
+Value: TypeAlias = T | ColumnElement[T]
+
 
 def _or_zero(value: Any) -> ScalarSelect[int]:
     return select(cast(func.coalesce(value, 0), BigInteger)).scalar_subquery()
 
 
-def _per_user(counts: Table, column: str, username: str) -> ScalarSelect[int]:
+def _per_user(counts: Table, column: str, username: Value[str]) -> ScalarSelect[int]:
     row = select(counts.c[column]).join(users, users.c.id == counts.c.user_id).where(users.c.username == username)
     return _or_zero(row.scalar_subquery())
 
 
 def search_total(
-    *, tag: str | None, author: str | None, favorited_by: str | None, conditions: Any
+    *, tag: Value[str] | None, author: Value[str] | None, favorited_by: Value[str] | None, conditions: Any
 ) -> ScalarSelect[int]:
     """How many articles match these filters (a scalar subquery, to put in the page's own statement).
 
@@ -68,7 +73,7 @@ def search_total(
     return _or_zero(select(func.sum(article_totals.c.articles)).scalar_subquery())
 
 
-def feed_total(viewer_id: UserId) -> ScalarSelect[int]:
+def feed_total(viewer_id: Value[UserId]) -> ScalarSelect[int]:
     """How many articles the authors `viewer_id` follows wrote: one lookup per followed author."""
     written = (
         select(func.sum(user_article_counts.c.articles))

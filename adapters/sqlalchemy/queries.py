@@ -1,9 +1,9 @@
 """Read ports in SQL: set-based statements whose number does not depend on page size or viewer."""
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, Row, ScalarSelect, Select, bindparam, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Row, Select, bindparam, exists, false, func, or_, select
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
@@ -28,18 +28,27 @@ from application.views import (
 )
 from domain.ids import ArticleId, CommentId, UserId
 
+# Statements are built once per shape (which filters, signed in or not) with every value a bind parameter, and
+# kept: building a statement and computing its cache key cost more CPU than running it. SQLAlchemy memoises the
+# cache key on the statement object, so a kept statement goes straight to its compiled form.
+_VIEWER = bindparam("viewer_id", type_=users.c.id.type)
 
-def _following(viewer_id: UserId | None, author_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    if viewer_id is None:
+
+def _parameters(viewer_id: UserId | None, **values: Any) -> dict[str, Any]:
+    return {"viewer_id": viewer_id, **values} if viewer_id is not None else values
+
+
+def _following(signed_in: bool, author_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    if not signed_in:
         return false()
-    return exists().where(follows.c.follower_id == viewer_id, follows.c.followee_id == author_id)
+    return exists().where(follows.c.follower_id == _VIEWER, follows.c.followee_id == author_id)
 
 
 def _profile(row: Row[Any]) -> ProfileView:
     return ProfileView(username=row.username, bio=row.bio, image=row.image, following=row.following)
 
 
-def _user_id(username: str) -> ColumnElement[Any]:
+def _user_id(username: ColumnElement[Any]) -> ColumnElement[Any]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
@@ -85,6 +94,14 @@ class SqlUserQueries(UserQueries):
         return UserPage(users=summaries, count=count)
 
 
+_PROFILE = {
+    signed_in: select(
+        users.c.username, users.c.bio, users.c.image, _following(signed_in, users.c.id).label("following")
+    ).where(users.c.username == bindparam("username"))
+    for signed_in in (False, True)
+}
+
+
 class SqlProfileQueries(ProfileQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -92,11 +109,9 @@ class SqlProfileQueries(ProfileQueries):
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
         if not storable(username):
             return None
-        query = select(
-            users.c.username, users.c.bio, users.c.image, _following(viewer_id, users.c.id).label("following")
-        ).where(users.c.username == username)
+        query = _PROFILE[viewer_id is not None]
         with self._engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
+            row = connection.execute(query, _parameters(viewer_id, username=username)).one_or_none()
         return _profile(row) if row else None
 
 
@@ -108,72 +123,54 @@ class SqlArticleQueries(ArticleQueries):
         self._engine = engine
 
     def find(self, article_id: ArticleId, *, viewer_id: UserId | None) -> ArticleView | None:
-        return self._one(articles.c.id == article_id, viewer_id)
+        return self._one(_one_statement("id", signed_in=viewer_id is not None), viewer_id, article_id)
 
     def find_by_slug(self, slug: str, *, viewer_id: UserId | None) -> ArticleView | None:
         if not storable(slug):
             return None
-        return self._one(articles.c.slug == slug, viewer_id)
+        return self._one(_one_statement("slug", signed_in=viewer_id is not None), viewer_id, slug)
 
     def search(self, criteria: ArticleFilter, *, viewer_id: UserId | None) -> ArticlePage:
-        conditions = []
-        if criteria.tag is not None:
-            conditions.append(articles.c.tags.contains([criteria.tag]))
-        if criteria.author is not None:
-            conditions.append(articles.c.author_id == _user_id(criteria.author))
-        if criteria.favorited_by is not None:
-            favorited_by = select(favorites.c.article_id).where(favorites.c.user_id == _user_id(criteria.favorited_by))
-            conditions.append(articles.c.id.in_(favorited_by))
-        total = counts.search_total(
-            tag=criteria.tag, author=criteria.author, favorited_by=criteria.favorited_by, conditions=conditions
+        page, total = _page_statements(
+            tag=criteria.tag is not None,
+            author=criteria.author is not None,
+            favorited_by=criteria.favorited_by is not None,
+            feed=False,
+            signed_in=viewer_id is not None,
         )
-        return self._page(conditions, total, viewer_id, limit=criteria.limit, offset=criteria.offset)
+        values = {"tag": criteria.tag, "tag_list": [criteria.tag], "author": criteria.author}
+        values["favorited_by"] = criteria.favorited_by
+        parameters = _parameters(viewer_id, **values, limit=criteria.limit, offset=criteria.offset)
+        return self._page(page, total, parameters)
 
     def feed(self, viewer_id: UserId, *, limit: int, offset: int) -> ArticlePage:
-        followed = select(follows.c.followee_id).where(follows.c.follower_id == viewer_id)
-        total = counts.feed_total(viewer_id)
-        return self._page([articles.c.author_id.in_(followed)], total, viewer_id, limit=limit, offset=offset)
+        page, total = _page_statements(tag=False, author=False, favorited_by=False, feed=True, signed_in=True)
+        return self._page(page, total, _parameters(viewer_id, limit=limit, offset=offset))
 
-    def _one(self, condition: ColumnElement[bool], viewer_id: UserId | None) -> ArticleView | None:
+    def _one(self, statement: Select[Any], viewer_id: UserId | None, key: object) -> ArticleView | None:
         with self._engine.connect() as connection:
-            row = connection.execute(_articles_query(viewer_id, with_body=True).where(condition)).one_or_none()
+            row = connection.execute(statement, _parameters(viewer_id, key=key)).one_or_none()
         return _article(row, with_body=True) if row else None
 
-    def _page(
-        self,
-        conditions: Sequence[ColumnElement[bool]],
-        total: ScalarSelect[int],
-        viewer_id: UserId | None,
-        *,
-        limit: int,
-        offset: int,
-    ) -> ArticlePage:
-        page = (
-            _articles_query(viewer_id, with_body=False)
-            .where(*conditions)
-            .order_by(articles.c.created_at.desc(), articles.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-            .add_columns(total.label("articles_count"))  # uncorrelated: computed once per statement
-        )
+    def _page(self, page: Select[Any], total: Select[Any], parameters: dict[str, Any]) -> ArticlePage:
         with self._engine.connect() as connection:
-            rows = connection.execute(page).all()
+            rows = connection.execute(page, parameters).all()
             if rows:
                 count = rows[0].articles_count
-            elif offset == 0:
+            elif parameters["offset"] == 0:
                 count = 0  # not one match
             else:  # past the end, no row carries the total: ask for it alone
-                count = connection.execute(select(total)).scalar_one()
+                count = connection.execute(total, parameters).scalar_one()
         return ArticlePage(articles=tuple(_article(row, with_body=False) for row in rows), count=count)
 
 
-def _articles_query(viewer_id: UserId | None, *, with_body: bool) -> Select[Any]:
+def _articles_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
     favorites_count = (
         select(func.count()).where(favorites.c.article_id == articles.c.id).scalar_subquery().label("favorites_count")
     )
     favorited = (
-        exists().where(favorites.c.article_id == articles.c.id, favorites.c.user_id == viewer_id)
-        if viewer_id is not None
+        exists().where(favorites.c.article_id == articles.c.id, favorites.c.user_id == _VIEWER)
+        if signed_in
         else false()
     )
     columns = [
@@ -189,9 +186,52 @@ def _articles_query(viewer_id: UserId | None, *, with_body: bool) -> Select[Any]
         users.c.username,
         users.c.bio,
         users.c.image,
-        _following(viewer_id, articles.c.author_id).label("following"),
+        _following(signed_in, articles.c.author_id).label("following"),
     ]
     return select(*columns).select_from(articles.join(users, users.c.id == articles.c.author_id))
+
+
+@functools.cache
+def _one_statement(by: Literal["id", "slug"], *, signed_in: bool) -> Select[Any]:
+    return _articles_query(signed_in=signed_in, with_body=True).where(articles.c[by] == bindparam("key"))
+
+
+@functools.cache
+def _page_statements(
+    *, tag: bool, author: bool, favorited_by: bool, feed: bool, signed_in: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """A page of one shape, carrying the total in every row; and the total alone, for a page past the end."""
+    conditions: list[ColumnElement[bool]] = []
+    if tag:
+        conditions.append(articles.c.tags.contains(bindparam("tag_list", type_=articles.c.tags.type)))
+    if author:
+        conditions.append(articles.c.author_id == _user_id(bindparam("author")))
+    if favorited_by:
+        fans_favorites = select(favorites.c.article_id).where(
+            favorites.c.user_id == _user_id(bindparam("favorited_by"))
+        )
+        conditions.append(articles.c.id.in_(fans_favorites))
+    if feed:
+        conditions.append(
+            articles.c.author_id.in_(select(follows.c.followee_id).where(follows.c.follower_id == _VIEWER))
+        )
+        total = counts.feed_total(_VIEWER)
+    else:
+        total = counts.search_total(
+            tag=bindparam("tag") if tag else None,
+            author=bindparam("author") if author else None,
+            favorited_by=bindparam("favorited_by") if favorited_by else None,
+            conditions=conditions,
+        )
+    page = (
+        _articles_query(signed_in=signed_in, with_body=False)
+        .where(*conditions)
+        .order_by(articles.c.created_at.desc(), articles.c.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .add_columns(total.label("articles_count"))  # uncorrelated: computed once per statement
+    )
+    return page, select(total)
 
 
 def _article(row: Row[Any], *, with_body: bool) -> ArticleView:
@@ -209,6 +249,29 @@ def _article(row: Row[Any], *, with_body: bool) -> ArticleView:
     )
 
 
+# One statement: the article LEFT JOINed to its comments tells "no article" (no row) from "no comments".
+_COMMENTS = {
+    signed_in: select(
+        comments.c.id,
+        comments.c.body,
+        comments.c.created_at,
+        comments.c.updated_at,
+        users.c.username,
+        users.c.bio,
+        users.c.image,
+        _following(signed_in, comments.c.author_id).label("following"),
+    )
+    .select_from(
+        articles.outerjoin(comments, comments.c.article_id == articles.c.id).outerjoin(
+            users, users.c.id == comments.c.author_id
+        )
+    )
+    .where(articles.c.slug == bindparam("slug"))
+    .order_by(comments.c.created_at.desc(), comments.c.id.desc())
+    for signed_in in (False, True)
+}
+
+
 class SqlCommentQueries(CommentQueries):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -216,28 +279,8 @@ class SqlCommentQueries(CommentQueries):
     def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
         if not storable(slug):
             return None
-        # One statement: the article LEFT JOINed to its comments tells "no article" (no row) from "no comments".
-        query = (
-            select(
-                comments.c.id,
-                comments.c.body,
-                comments.c.created_at,
-                comments.c.updated_at,
-                users.c.username,
-                users.c.bio,
-                users.c.image,
-                _following(viewer_id, comments.c.author_id).label("following"),
-            )
-            .select_from(
-                articles.outerjoin(comments, comments.c.article_id == articles.c.id).outerjoin(
-                    users, users.c.id == comments.c.author_id
-                )
-            )
-            .where(articles.c.slug == slug)
-            .order_by(comments.c.created_at.desc(), comments.c.id.desc())
-        )
         with self._engine.connect() as connection:
-            rows = connection.execute(query).all()
+            rows = connection.execute(_COMMENTS[viewer_id is not None], _parameters(viewer_id, slug=slug)).all()
         if not rows:
             return None
         return [
