@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -62,8 +63,15 @@ class JwtTokenService:
 
     ALGORITHM = "HS256"
 
+    # Tokens already verified, with their expiry: checking an HS256 signature costs as much CPU as the rest of a
+    # small request, and a client sends the same token again and again. What a cached entry answers cannot differ
+    # from a fresh check: the signature of a given token does not change, the expiry is checked on every read, and
+    # revocation is the account's business (application/auth.py), not the token's.
+    VERIFIED_TOKENS_KEPT = 10_000
+
     def __init__(self, *, secret: str, lifetime: timedelta) -> None:
         self._secret, self._lifetime = secret, lifetime
+        self._verified: dict[str, tuple[TokenClaims, float]] = {}
 
     def issue(self, user_id: UserId, *, password_version: int, session_id: str | None = None) -> str:
         now = datetime.now(UTC)
@@ -77,15 +85,27 @@ class JwtTokenService:
         return jwt.encode(claims, self._secret, algorithm=self.ALGORITHM)
 
     def read(self, token: str) -> TokenClaims:
+        if (verified := self._verified.get(token)) is not None:
+            claims, expires_at = verified
+            if time.time() < expires_at:
+                return claims
+            raise Unauthenticated(message="has expired")
+        return self._decode(token)
+
+    def _decode(self, token: str) -> TokenClaims:
         try:
             claims = jwt.decode(
                 token, self._secret, algorithms=[self.ALGORITHM], options={"require": ["sub", "exp", "pwv", "sid"]}
             )
             if not isinstance(claims["pwv"], int) or not isinstance(claims["sid"], str):
                 raise TypeError("pwv/sid")
-            return TokenClaims(
+            verified = TokenClaims(
                 user_id=UserId(uuid.UUID(claims["sub"])), password_version=claims["pwv"], session_id=claims["sid"]
             )
+            if len(self._verified) >= self.VERIFIED_TOKENS_KEPT:
+                self._verified.clear()  # simpler than an LRU, and as good for a working set this size
+            self._verified[token] = (verified, float(claims["exp"]))
+            return verified
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated(message="has expired") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:

@@ -1,5 +1,6 @@
 import base64
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -86,6 +87,41 @@ def test_tokens_report_an_expired_token() -> None:
         JwtTokenService(secret=SECRET, lifetime=timedelta(hours=1)).read(expired)
 
     assert raised.value.errors == {"token": ["has expired"]}
+
+
+def test_tokens_read_again_come_from_the_verified_ones_and_still_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+    tokens = JwtTokenService(secret=SECRET, lifetime=timedelta(minutes=30))
+    user_id = new_user_id()
+    token = tokens.issue(user_id, password_version=3, session_id="s1")
+    first = tokens.read(token)
+    decoded: list[object] = []
+
+    def decode(*args: object, **kwargs: object) -> dict[str, object]:
+        decoded.append(args)
+        return {}
+
+    monkeypatch.setattr(jwt, "decode", decode)
+
+    again = tokens.read(token)  # no second signature check: jwt.decode would now fail
+
+    assert again == first
+    assert (again.user_id, again.password_version, again.session_id) == (user_id, 3, "s1")
+    assert decoded == []
+    thirty_one_minutes_on = datetime.now(UTC).timestamp() + 31 * 60
+    monkeypatch.setattr(time, "time", lambda: thirty_one_minutes_on)
+    with pytest.raises(Unauthenticated) as raised:
+        tokens.read(token)
+    assert raised.value.errors == {"token": ["has expired"]}
+
+
+def test_tokens_keep_no_verdict_on_a_token_that_failed() -> None:
+    tokens = JwtTokenService(secret=SECRET, lifetime=timedelta(minutes=30))
+    forged = jwt.encode({"sub": str(uuid.uuid4()), "exp": future(), "pwv": 0, "sid": "x"}, "another-secret-" + "x" * 49)
+
+    for _ in range(2):
+        with pytest.raises(Unauthenticated) as raised:
+            tokens.read(forged)
+        assert raised.value.errors == {"token": ["is invalid"]}
 
 
 @pytest.mark.parametrize(
