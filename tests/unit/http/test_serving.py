@@ -1,0 +1,66 @@
+"""The HTTP protocol `conduit serve` runs: TCP_NODELAY on every accepted connection, however the socket was bound.
+
+With --workers N, uvicorn binds the shared listening socket itself, with protocol number 0; asyncio only turns Nagle's
+algorithm off on connections accepted from an IPPROTO_TCP socket, so each keep-alive response then waited ~40 ms for
+the client's delayed ACK (uvicorn issue 3149). The test binds a socket the same way and serves it on asyncio's own
+loop, where the trap is; the single-connection throughput of `conduit serve --workers 2` is in the benchmark.
+"""
+
+import asyncio
+import socket
+
+from starlette.types import Receive, Scope, Send
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from entrypoints.http.serving import GracefulHttpToolsProtocol
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:  # never called: no request is sent
+    raise AssertionError("no request expected")
+
+
+def bound_as_uvicorn_workers_bind() -> socket.socket:
+    """What `uvicorn.Config.bind_socket` does for --workers: `socket.socket(family)`, so proto is 0, not TCP."""
+    sock = socket.socket(family=socket.AF_INET)
+    sock.bind(("127.0.0.1", 0))
+    assert sock.proto == 0
+    return sock
+
+
+def server_side_nodelay(protocol_class: type[HttpToolsProtocol]) -> int:
+    """Serve a socket bound as uvicorn's workers do, connect to it, and read TCP_NODELAY on the accepted side."""
+
+    async def scenario() -> int:
+        config = Config(app, http=protocol_class, log_config=None)
+        config.load()
+        state = ServerState()
+        loop = asyncio.get_running_loop()
+        listening = bound_as_uvicorn_workers_bind()
+        server = await loop.create_server(lambda: protocol_class(config, state, {}, loop), sock=listening)
+        try:
+            _, writer = await asyncio.open_connection(*listening.getsockname())
+            for _ in range(100):  # connection_made runs on a later turn of the loop
+                if state.connections:
+                    break
+                await asyncio.sleep(0.01)
+            (accepted,) = state.connections
+            assert isinstance(accepted, HttpToolsProtocol)
+            value: int = accepted.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            writer.close()
+            await writer.wait_closed()
+            return value
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    return asyncio.run(scenario())  # asyncio's own loop: uvloop sets TCP_NODELAY by itself and would hide the trap
+
+
+def test_the_trap_exists_without_our_protocol() -> None:
+    assert server_side_nodelay(HttpToolsProtocol) == 0
+
+
+def test_every_accepted_connection_has_tcp_nodelay() -> None:
+    assert server_side_nodelay(GracefulHttpToolsProtocol) == 1
