@@ -47,6 +47,8 @@ class Metrics:
 
     def __init__(self, pool_stats: Callable[[], PoolStats | None] = lambda: None) -> None:
         self._pool_stats = pool_stats
+        self._pool_written: PoolStats | None = None
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         self.registry = CollectorRegistry()
         registry = self.registry
         self.requests = Counter("conduit_http_requests", "HTTP requests answered.", REQUEST_LABELS, registry=registry)
@@ -90,8 +92,12 @@ class Metrics:
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (method_label(method), route, status_class(status))
-        self.requests.labels(*labels).inc()
-        self.request_duration.labels(*labels).observe(seconds)
+        # The labelled children, looked up once per series rather than through `labels()` (a lock and a dict
+        # lookup each) on every request. Routes are templates and methods a closed set: the series are few.
+        if (series := self._series.get(labels)) is None:
+            series = self._series[labels] = (self.requests.labels(*labels), self.request_duration.labels(*labels))
+        series[0].inc()
+        series[1].observe(seconds)
         # Here rather than at scrape time only: a scrape reaches one worker, the others must be current already.
         self.refresh_pool()
 
@@ -99,10 +105,12 @@ class Metrics:
         self.domain_errors.labels(type(error).__name__).inc()
 
     def refresh_pool(self) -> None:
-        if (stats := self._pool_stats()) is not None:
+        # Written only when they changed: in multiprocess mode each write goes through a lock into a shared file.
+        if (stats := self._pool_stats()) is not None and stats != self._pool_written:
             self.pool_size.set(stats.size)
             self.pool_checked_out.set(stats.checked_out)
             self.pool_overflow.set(stats.overflow)
+            self._pool_written = stats
 
     def render(self) -> bytes:
         """The exposition text: this process's registry, or every worker's files in multiprocess mode."""

@@ -5,9 +5,9 @@ through untouched and no extra task or body buffering is added to each request.
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 
 from fastapi import APIRouter, Response
@@ -33,7 +33,7 @@ def request_id_from(scope: Scope) -> str:
             if SANE_REQUEST_ID.fullmatch(candidate):
                 return candidate
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 32 hex digits, as uuid4().hex, at half the cost (no UUID object per request)
 
 
 def route_template(scope: Scope, root_path: str) -> str:
@@ -88,20 +88,21 @@ class ObservabilityMiddleware:
             metrics.in_flight.dec()
             route, method = route_template(scope, root_path), scope["method"]
             metrics.observe_request(method, route, status, seconds)
-            access_log.info(
-                "%s %s %s %.1fms",
-                method,
-                scope["path"],
-                status,
-                seconds * 1000,
-                extra={
-                    "method": method,
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):  # LOG_LEVEL=WARNING: not even the line's fields are built
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    method,
+                    scope["path"],
+                    status,
+                    seconds * 1000,
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                    },
+                )
 
 
 metrics_router = APIRouter(tags=["Operations"])
