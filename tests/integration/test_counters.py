@@ -18,8 +18,10 @@ from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from adapters.security import Argon2PasswordHasher
 from adapters.sqlalchemy.counts import recount
 from adapters.sqlalchemy.database import build_session_factory
+from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
 from adapters.sqlalchemy.queries import SqlArticleQueries, SqlTagQueries
 from adapters.sqlalchemy.tables import (
     article_totals,
@@ -35,12 +37,13 @@ from adapters.sqlalchemy.tables import (
 )
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.queries import ArticleFilter
+from application.seeding import SeedCommand, SeedDemoData
 from domain.articles import Article
 from domain.favorites import Favorite
 from domain.follows import Follow
 from domain.ids import ArticleId, UserId
 from entrypoints.cli import cli
-from tests.builders import NOW, a_user
+from tests.builders import NOW, FixedClock, a_user
 
 pytestmark = pytest.mark.integration
 
@@ -339,6 +342,20 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
     ]
     assert_counters_exact(engine)
     assert SqlTagQueries(engine).all() == ["kept", "new"]  # the catalog moved: no process keeps the old list
+
+
+def test_seeding_in_batches_leaves_every_counter_exact(clean_database: Engine) -> None:
+    """`conduit seed` COPYs with the triggers on: one trigger call per batch (a statement), counted set-based."""
+    command = SeedCommand(
+        users=30, articles=300, comments=50, favorites=900, follows=200, tags=25, tags_per_article=4, batch_size=64
+    )
+    hasher = Argon2PasswordHasher(memory_kib=1024, time_cost=1)
+
+    SeedDemoData(SqlDemoDataWriter(clean_database), hasher, FixedClock())(command)
+
+    actual = assert_counters_exact(clean_database)
+    assert (actual["total"], sum(actual["favoriters"].values())) == (300, 900)
+    assert_reads_exact(clean_database, actual)
 
 
 # --- concurrency ---------------------------------------------------------------------------------------------------
