@@ -7,7 +7,8 @@
 Run as root (network namespaces, cgroups, PostgreSQL as the `postgres` user). Everything lives under the state
 directory (`.scale/slot<N>` in the checkout, git-ignored) except what the kernel keeps: network namespaces
 `conduit<N>-h<i>`, the bridge `conduit-br<N>` and the cgroups `conduit-scale<N>/h<i>`. `--slot N` (default 0) runs a
-second, independent bed (other ports, subnet, names): the proof tests use their own slot.
+second, independent bed (other ports, subnet, names): the proof tests use their own slot. CONDUIT_SCALE_NETNS=0
+puts the hosts on loopback ports even where namespaces work (what happens by itself where they are refused).
 
 Layout (slot s):
   PostgreSQL primary 127.0.0.1:55432+100s, hot standby (pg_basebackup -R) 127.0.0.1:55433+100s;
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import secrets
@@ -213,6 +215,10 @@ def http_get(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
+def answers_200(url: str) -> bool:
+    return http_get(url) == 200
+
+
 def pg_query(
     port: int, sql: str, params: tuple[object, ...] = (), dbname: str = "postgres", user: str = PG_USER
 ) -> list[tuple[Any, ...]]:
@@ -384,6 +390,8 @@ class Cluster:
             directory.mkdir(parents=True, exist_ok=True)
         if "netns" not in self.config:
             allowed, reason = netns_allowed()
+            if allowed and os.environ.get("CONDUIT_SCALE_NETNS") == "0":
+                allowed, reason = False, "turned off with CONDUIT_SCALE_NETNS=0"
             self.config.update(netns=allowed, netns_reason=reason)
             if not allowed:
                 log(f"network namespaces unavailable ({reason}): hosts run on loopback ports")
@@ -411,7 +419,8 @@ class Cluster:
         started = [host for host in range(1, replicas + 1) if self._start_host(host)]
         for host in started:
             url = "http://{}:{}/health/ready".format(*self.host_address(host))
-            wait_for(f"conduit host {host}", lambda url=url: http_get(url) == 200, interval=0.2)
+            where = f"conduit host {host} (see {layout.logs / f'host{host}.log'})"
+            wait_for(where, functools.partial(answers_200, url), interval=0.2)
         self._nginx()
         log(f"up: {replicas} host(s) behind http://127.0.0.1:{layout.nginx_port} ({self.describe()['mode']})")
 
