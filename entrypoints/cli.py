@@ -37,8 +37,14 @@ def serve(
     """Serve the HTTP API (an embedded PostgreSQL is started when DATABASE_URL is unset)."""
     from entrypoints.database import database, upgrade
     from entrypoints.http.serving import metrics_directory, serve_http
+    from entrypoints.settings import PoolSizingError
 
     settings = load_settings()
+    try:
+        pool = settings.pool_plan(workers)  # before anything starts: a worker count the database cannot take
+    except PoolSizingError as error:
+        typer.secho(f"cannot serve with --workers {workers}: {error}", err=True, fg="red")
+        raise typer.Exit(2) from None
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found: make
     # that an orderly exit, so the embedded database below is released instead of the process dying outright.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -46,7 +52,7 @@ def serve(
     with metrics_directory(), database(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
-        serve_http(host=host, port=port, workers=workers)
+        serve_http(host=host, port=port, pool=pool)
 
 
 def _exit_on_signal(signum: int, _: object) -> None:

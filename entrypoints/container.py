@@ -132,11 +132,12 @@ class Container(containers.DeclarativeContainer):
 def build_container(settings: Settings) -> Container:
     """The production wiring: PostgreSQL at `settings.database_url`."""
     container = Container()
+    pool = settings.pool_plan()  # this process's share; `conduit serve` exports each worker's as DB_POOL_SIZE
     container.config.from_dict(
         {
             "database_url": settings.database_url,
-            "db_pool_size": settings.db_pool_size,
-            "db_max_overflow": settings.db_max_overflow,
+            "db_pool_size": pool.pool_size,
+            "db_max_overflow": pool.max_overflow,
             "db_pool_timeout": settings.db_pool_timeout_seconds,
             "db_statement_timeout": settings.db_statement_timeout_seconds,
             "jwt_secret": settings.jwt_secret.get_secret_value(),

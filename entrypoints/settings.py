@@ -1,5 +1,6 @@
 """Settings, from the environment or a `.env` file, validated once at start-up."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,6 +14,74 @@ DEFAULT_JWT_SECRET = "conduit-development-secret-change-me"  # noqa: S105 - refu
 # `10/minute`, `100/hour`, `5/15minutes`: parsed at start-up, a bad one is refused naming the setting.
 RateLimitSetting = Annotated[RateLimit, NoDecode, PlainValidator(RateLimit.parse)]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Connections: PostgreSQL's default max_connections is 100, 3 of them reserved for superusers; what is left beyond 80
+# is for migrations, psql sessions, monitoring, and a second instance overlapping during a deploy.
+DEFAULT_DB_MAX_CONNECTIONS = 80
+DEFAULT_POOL_SIZE_CAP = 10  # an unset DB_POOL_SIZE is the worker's share of the budget, at most this
+PROBE_CONNECTIONS = 1  # /health/ready opens a connection of its own, outside the pool, for a moment
+# Threads beyond the connections: for what holds none (the health probes, token-only routes, /metrics), and so that
+# a request starved of a connection waits at most DB_POOL_TIMEOUT_SECONDS for one and gets a 503, never forever.
+THREADS_WITHOUT_CONNECTION = 4
+
+
+class PoolSizingError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPlan:
+    """Connections and threads of each worker process, and what they add up to over the workers."""
+
+    workers: int
+    pool_size: int
+    max_overflow: int
+
+    @property
+    def connections_per_worker(self) -> int:
+        return self.pool_size + self.max_overflow + PROBE_CONNECTIONS
+
+    @property
+    def connections(self) -> int:
+        return self.workers * self.connections_per_worker
+
+    @property
+    def threads(self) -> int:
+        """anyio's thread limiter, which runs every sync route and dependency: each thread holds one connection at
+        most, so at most THREADS_WITHOUT_CONNECTION of them can ever be waiting on the pool."""
+        return self.pool_size + self.max_overflow + THREADS_WITHOUT_CONNECTION
+
+    def describe(self) -> str:
+        return (
+            f"{self.workers} worker(s) x ({self.pool_size} DB_POOL_SIZE + {self.max_overflow} DB_MAX_OVERFLOW"
+            f" + {PROBE_CONNECTIONS} readiness probe) = {self.connections} database connections at most"
+        )
+
+
+def plan_pools(*, max_connections: int, workers: int, pool_size: int | None, max_overflow: int) -> PoolPlan:
+    """Each worker's pool such that `workers x (pool_size + max_overflow + probe) <= max_connections`.
+
+    An unset pool size is the worker's share of the budget (at most DEFAULT_POOL_SIZE_CAP); a set one that does not
+    fit is refused, saying what would."""
+    if workers < 1:
+        raise PoolSizingError(f"workers must be 1 or more, not {workers}")
+    share = max_connections // workers - max_overflow - PROBE_CONNECTIONS
+    if pool_size is None:
+        if share < 1:
+            needed = workers * (1 + max_overflow + PROBE_CONNECTIONS)
+            raise PoolSizingError(
+                f"DB_MAX_CONNECTIONS={max_connections} cannot give {workers} worker(s) one connection each"
+                f" (with DB_MAX_OVERFLOW={max_overflow} and the readiness probe's): it takes {needed};"
+                " raise DB_MAX_CONNECTIONS, lower DB_MAX_OVERFLOW or run fewer workers"
+            )
+        pool_size = min(DEFAULT_POOL_SIZE_CAP, share)
+    plan = PoolPlan(workers=workers, pool_size=pool_size, max_overflow=max_overflow)
+    if plan.connections > max_connections:
+        advice = f"set DB_POOL_SIZE to {share} or less" if share >= 1 else "lower DB_MAX_OVERFLOW"
+        raise PoolSizingError(
+            f"{plan.describe()}, over DB_MAX_CONNECTIONS={max_connections}: {advice}, run fewer workers,"
+            " or raise DB_MAX_CONNECTIONS"
+        )
+    return plan
 
 
 def _default_data_dir() -> Path:
@@ -74,8 +143,21 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or CIDR networks of the reverse proxies in front of the service: "
         "only a request from one of them has its client address read from X-Forwarded-For.",
     )
-    db_pool_size: int = Field(10, gt=0, description="Connections kept open per process.")
-    db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed per process under load.")
+    db_max_connections: int = Field(
+        DEFAULT_DB_MAX_CONNECTIONS,
+        gt=0,
+        description="Database connections this service may hold in all, over every worker process: pools are sized "
+        "within it, and `conduit serve` refuses a worker count and pool sizes that could exceed it.",
+    )
+    db_pool_size: int | None = Field(
+        None,
+        gt=0,
+        description="Connections kept open per worker process. Unset: the worker's share of DB_MAX_CONNECTIONS, at "
+        "most 10.",
+    )
+    db_max_overflow: int = Field(
+        0, ge=0, description="Extra connections a worker may open under load, and close again when it ebbs."
+    )
     db_pool_timeout_seconds: float = Field(10.0, gt=0, description="How long a request waits for a connection.")
     db_statement_timeout_seconds: float = Field(
         5.0, gt=0, description="Longest a statement (or a wait for a lock) may run before the request gets a 503."
@@ -111,12 +193,26 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _one_process_fits_the_connection_budget(self) -> "Settings":
+        self.pool_plan(workers=1)  # more workers: `conduit serve --workers N` checks its own count
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_a_secret(self) -> "Settings":
         if self.environment == "production":
             secret = self.jwt_secret.get_secret_value()
             if secret == DEFAULT_JWT_SECRET or len(secret) < 32:
                 raise ValueError("JWT_SECRET must be set to a random value of 32+ characters in production")
         return self
+
+    def pool_plan(self, workers: int = 1) -> PoolPlan:
+        """The pool and thread-pool sizes of each of `workers` processes (PoolSizingError when they cannot fit)."""
+        return plan_pools(
+            max_connections=self.db_max_connections,
+            workers=workers,
+            pool_size=self.db_pool_size,
+            max_overflow=self.db_max_overflow,
+        )
 
     @property
     def jwt_lifetime(self) -> timedelta:

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
@@ -17,8 +18,14 @@ from entrypoints.settings import Settings
 
 
 def create_app(container: Container, settings: Settings) -> FastAPI:
+    threads = settings.pool_plan().threads
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies run in anyio's default thread pool (40 threads unless told): as many threads as
+        # connections, plus a few for work that needs none. More would only queue on the pool, or open and close
+        # overflow connections, each a new PostgreSQL backend.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         container.init_resources()
         try:
             yield

@@ -20,6 +20,7 @@ the app's lifespan shutdown. Three gaps remain, closed here:
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -31,6 +32,9 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.supervisors import Multiprocess
 
+from entrypoints.settings import PoolPlan
+
+log = logging.getLogger(__name__)
 APP = "entrypoints.http.asgi:app_from_environment"
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 GRACEFUL_TIMEOUT_SECONDS = 20
@@ -53,7 +57,12 @@ def metrics_directory() -> Iterator[None]:
             os.environ.pop(METRICS_DIR_VARIABLE, None)
 
 
-def serve_http(host: str, port: int, workers: int) -> None:
+def serve_http(host: str, port: int, pool: PoolPlan) -> None:
+    """Serve with `pool.workers` processes, each with the connection pool and thread pool of `pool`."""
+    workers = pool.workers
+    # Each worker reads its settings from the environment: it gets its share of the connections as set here.
+    os.environ["DB_POOL_SIZE"] = str(pool.pool_size)
+    log.info("%s; %d threads per worker", pool.describe(), pool.threads)
     config = uvicorn.Config(
         APP,
         factory=True,
