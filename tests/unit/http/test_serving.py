@@ -7,14 +7,16 @@ loop, where the trap is; the single-connection throughput of `conduit serve --wo
 """
 
 import asyncio
+import platform
 import socket
 
+import pytest
 from starlette.types import Receive, Scope, Send
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from entrypoints.http.serving import GracefulHttpToolsProtocol
+from entrypoints.http.serving import GracefulHttpToolsProtocol, limit_malloc_arenas
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:  # never called: no request is sent
@@ -64,3 +66,16 @@ def test_the_trap_exists_without_our_protocol() -> None:
 
 def test_every_accepted_connection_has_tcp_nodelay() -> None:
     assert server_side_nodelay(GracefulHttpToolsProtocol) == 1
+
+
+def test_malloc_arenas_are_left_to_an_operator_who_set_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+
+    assert limit_malloc_arenas() is False
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc malloc setting")
+def test_malloc_arenas_are_capped_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+
+    assert limit_malloc_arenas() is True
