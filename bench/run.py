@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ RESULTS = ROOT / "bench" / "results"
 CONDUIT = str(Path(sys.executable).with_name("conduit"))
 HOST = "127.0.0.1"  # the only host this script ever talks to
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+SINGLE_CONNECTION = "(1 connection)"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Endpoint:
     body: dict[str, Any] | None = None
     signed_in: bool = False
     ceiling: bool = False
+    single_connection: bool = False  # one wrk thread, one keep-alive connection: a request's own latency
 
 
 @dataclass
@@ -79,19 +81,23 @@ def main() -> None:
     try:
         wait_until_up(base, server)
         endpoints, token = plan(base, seeded)
+        if args.workers > 1:
+            endpoints += single_connection_runs(endpoints)
         if args.only:
             endpoints = [e for e in endpoints if e.name in args.only.split(",")]
-        results, peak_rss = [], 0
+        results: list[Result] = []
+        peak_rss: dict[int, int] = {}  # worker pid -> peak resident bytes
         for endpoint in endpoints:
             print(f"  {endpoint.name} ...", file=sys.stderr, flush=True)
             sampler = RssSampler(server.pid)
             sampler.start()
             results.append(run_wrk(base, endpoint, args, token))
-            peak_rss = max(peak_rss, sampler.stop())
+            for pid, peak in sampler.stop().items():
+                peak_rss[pid] = max(peak_rss.get(pid, 0), peak)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    write_results(args, results, peak_rss, seeded)
+    write_results(args, results, list(peak_rss.values()), seeded)
 
 
 def parse_args() -> argparse.Namespace:
@@ -219,6 +225,13 @@ def plan(base: str, seeded: dict[str, Any]) -> tuple[list[Endpoint], str]:
     ], token
 
 
+def single_connection_runs(endpoints: list[Endpoint]) -> list[Endpoint]:
+    """With several workers, the constant ceiling and one article again on a single keep-alive connection: where a
+    lost TCP_NODELAY (uvicorn issue 3149) shows as ~40 ms per response, i.e. ~25 req/s instead of thousands."""
+    chosen = [e for e in endpoints if e.name in {"ceiling: constant JSON", "one article"}]
+    return [replace(e, name=f"{e.name} {SINGLE_CONNECTION}", single_connection=True) for e in chosen]
+
+
 def run_wrk(base: str, endpoint: Endpoint, args: argparse.Namespace, token: str) -> Result:
     script = ["wrk.method = " + json.dumps(endpoint.method), 'wrk.headers["Content-Type"] = "application/json"']
     if endpoint.body is not None:
@@ -227,7 +240,8 @@ def run_wrk(base: str, endpoint: Endpoint, args: argparse.Namespace, token: str)
         script.append(f'wrk.headers["Authorization"] = "Token {token}"')
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write("\n".join(script) + "\n")
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", lua.name]
+    threads, connections = (1, 1) if endpoint.single_connection else (args.threads, args.connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{args.duration}s", "--latency", "-s", lua.name]
     try:
         output = subprocess.run(
             [*command, base + endpoint.path], capture_output=True, text=True, timeout=args.duration + 60, check=True
@@ -256,31 +270,43 @@ def parse_wrk(name: str, output: str) -> Result:
 
 
 class RssSampler:
-    """Peak resident memory of the serving processes (each worker), sampled while an endpoint is under load."""
+    """Peak resident memory of each worker process, sampled while an endpoint is under load.
+
+    With --workers N the serving processes are the children that multiprocessing spawned; the supervisor (which
+    only watches them) and multiprocessing's resource tracker are left out. With one worker, `conduit serve` itself
+    serves. An embedded PostgreSQL is never counted.
+    """
 
     def __init__(self, pid: int) -> None:
-        self._root, self._peak, self._running = psutil.Process(pid), 0, True
+        self._root, self._running = psutil.Process(pid), True
+        self._peaks: dict[int, int] = {}  # pid -> peak resident bytes
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> int:
+    def stop(self) -> dict[int, int]:
         self._running = False
         self._thread.join()
-        return self._peak
+        return self._peaks
+
+    def workers(self) -> list[psutil.Process]:
+        spawned = []
+        for child in self._root.children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # a process may end between listing and reading
+                if "spawn_main" in " ".join(child.cmdline()):
+                    spawned.append(child)
+        return spawned or [self._root]
 
     def _sample(self) -> None:
         while self._running:
-            processes = [self._root, *self._root.children(recursive=True)]
-            workers = [p for p in processes if "postgres" not in p.name()] or processes
-            for process in workers:
-                with contextlib.suppress(psutil.Error):  # a process may end between listing and reading
-                    self._peak = max(self._peak, process.memory_info().rss)
+            for process in self.workers():
+                with contextlib.suppress(psutil.Error):
+                    self._peaks[process.pid] = max(self._peaks.get(process.pid, 0), process.memory_info().rss)
             time.sleep(0.5)
 
 
-def write_results(args: argparse.Namespace, results: list[Result], peak_rss: int, seeded: dict[str, Any]) -> None:
+def write_results(args: argparse.Namespace, results: list[Result], peak_rss: list[int], seeded: dict[str, Any]) -> None:
     ceiling = next((r.requests_per_second for r in results if r.name == "ceiling: SELECT 1"), float("nan"))
     stem = RESULTS / f"{args.scale}-w{args.workers}"
     machine = (
@@ -293,9 +319,11 @@ def write_results(args: argparse.Namespace, results: list[Result], peak_rss: int
         "",
         f"- Machine: {machine}",
         f"- Load: wrk, {args.threads} threads, {args.connections} connections, {args.duration} s per endpoint, "
-        "on the same machine",
+        "on the same machine"
+        + ("; rows marked (1 connection): 1 thread, 1 keep-alive connection" if args.workers > 1 else ""),
         f"- Data: {seeded.get('counts')}",
-        f"- Peak resident memory per worker process under load: {peak_rss / 2**20:.0f} MiB",
+        f"- Peak resident memory per worker process under load: {max(peak_rss, default=0) / 2**20:.0f} MiB"
+        + (f" (each worker: {', '.join(f'{rss / 2**20:.0f}' for rss in peak_rss)} MiB)" if len(peak_rss) > 1 else ""),
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
         "| endpoint | req/s | p50 (ms) | p99 (ms) | errors | vs SELECT 1 ceiling |",
@@ -303,12 +331,22 @@ def write_results(args: argparse.Namespace, results: list[Result], peak_rss: int
     ]
     for r in results:
         ratio = r.requests_per_second / ceiling if ceiling > 0 else float("nan")
+        versus = "" if r.name.endswith(SINGLE_CONNECTION) else f"{ratio:.0%}"  # one connection is another load
         lines.append(
-            f"| {r.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {ratio:.0%} |"
+            f"| {r.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | {versus} |"
         )
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     stem.with_suffix(".json").write_text(
-        json.dumps({"machine": machine, "peak_rss": peak_rss, "results": [asdict(r) for r in results]}, indent=2)
+        json.dumps(
+            {
+                "machine": machine,
+                "workers": args.workers,
+                "peak_rss": max(peak_rss, default=0),
+                "peak_rss_per_worker": peak_rss,
+                "results": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
     )
     chart(results, ceiling, stem.with_suffix(".png"), title=f"Conduit, {args.scale} data set, {args.workers} worker(s)")
     print("\n".join(lines))
