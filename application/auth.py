@@ -28,10 +28,11 @@ class Authenticate:
         """The token's own checks (signature, expiry): no I/O."""
         return self._tokens.read(token)
 
-    def check(self, claims: TokenClaims) -> SignedIn:
-        """Whether the account still accepts the token's sign-in session: one read."""
+    def check(self, claims: TokenClaims, *, writing: bool = False) -> SignedIn:
+        """Whether the account still accepts the token's sign-in session: one read. `writing`: the request goes on
+        to write (see UserQueries.check_session)."""
         check = self._users.check_session(
-            claims.user_id, password_version=claims.password_version, session_id=claims.session_id
+            claims.user_id, password_version=claims.password_version, session_id=claims.session_id, writing=writing
         )
         if check is None:
             raise Unauthenticated(message="is invalid")  # the account is gone

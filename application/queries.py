@@ -17,9 +17,12 @@ class UserQueries(abc.ABC):
         """Every account, oldest first (ties broken by id), so pages stay put as people sign up."""
 
     @abc.abstractmethod
-    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
+    def check_session(
+        self, user_id: UserId, *, password_version: int, session_id: str, writing: bool = False
+    ) -> SessionCheck | None:
         """`User.accepts_session` for the stored account, with the account, in one read; None when there is no
-        such account."""
+        such account. `writing`: the caller goes on to write; an adapter that serves reads from replicas makes
+        sure this user reads their own writes from now on."""
 
 
 class ProfileQueries(abc.ABC):

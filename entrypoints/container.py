@@ -17,7 +17,7 @@ from adapters.memory.queries import (
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.security import Argon2PasswordHasher, JwtTokenService
-from adapters.sqlalchemy.database import build_engine, build_session_factory, read_only
+from adapters.sqlalchemy.database import build_engine, build_session_factory, replica_name
 from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
 from adapters.sqlalchemy.health import DatabaseProbe
 from adapters.sqlalchemy.mappers import start_mappers
@@ -28,6 +28,7 @@ from adapters.sqlalchemy.queries import (
     SqlTagQueries,
     SqlUserQueries,
 )
+from adapters.sqlalchemy.routing import ReadRouting
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import (
     CreateArticle,
@@ -46,7 +47,7 @@ from application.seeding import SeedDemoData
 from application.tags import ListTags
 from application.users import ListUsers, Login, RegisterUser, UpdateUser
 from entrypoints.http.rate_limit import InMemoryRateLimitStore, RateLimiter
-from entrypoints.metrics import process_metrics
+from entrypoints.metrics import Metrics, process_metrics
 from entrypoints.settings import Settings
 
 
@@ -62,6 +63,48 @@ def _engine(
     )
     yield engine
     engine.dispose()
+
+
+def _read_routing(
+    *,
+    primary: Engine | None,
+    replica_urls: list[str],
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float,
+    statement_timeout: float,
+    recent_write_seconds: float,
+    max_lag_seconds: float,
+    metrics: Metrics,
+) -> Iterator[ReadRouting | None]:
+    if primary is None:  # no database (the in-memory adapters)
+        yield None
+        return
+    replicas = [
+        (
+            replica_name(url),
+            build_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=max_overflow,
+                pool_timeout=pool_timeout,
+                statement_timeout=statement_timeout,
+            ),
+        )
+        for url in replica_urls
+    ]
+    routing = ReadRouting(
+        primary,
+        replicas,
+        recent_write_seconds=recent_write_seconds,
+        max_lag_seconds=max_lag_seconds,
+        on_status=metrics.observe_replica,
+    )
+    routing.start()
+    yield routing
+    routing.stop()
+    for _, engine in replicas:
+        engine.dispose()
 
 
 class Container(containers.DeclarativeContainer):
@@ -80,13 +123,26 @@ class Container(containers.DeclarativeContainer):
 
     # Per call, never shared: a unit of work holds one session.
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory=session_factory)
-    # Read ports: one statement each, so autocommit; no BEGIN/ROLLBACK round trips around them.
-    read_engine = providers.ThreadSafeSingleton(read_only, engine)
-    profile_queries = providers.Factory(SqlProfileQueries, engine=read_engine)
-    article_queries = providers.Factory(SqlArticleQueries, engine=read_engine)
-    comment_queries = providers.Factory(SqlCommentQueries, engine=read_engine)
-    tag_queries = providers.Factory(SqlTagQueries, engine=read_engine)
-    user_queries = providers.Factory(SqlUserQueries, engine=read_engine)
+    database_probe = providers.Factory(DatabaseProbe, engine=engine)
+    metrics = providers.Resource(process_metrics, database_probe)
+    read_routing = providers.Resource(
+        _read_routing,
+        primary=engine,
+        replica_urls=config.database_read_urls,
+        pool_size=config.db_pool_size,
+        max_overflow=config.db_max_overflow,
+        pool_timeout=config.db_pool_timeout,
+        statement_timeout=config.db_statement_timeout,
+        recent_write_seconds=config.read_your_writes_seconds,
+        max_lag_seconds=config.replica_max_lag_seconds,
+        metrics=metrics,
+    )
+    # Read ports: one statement each, in autocommit, on a read replica when there is a usable one (routing.py).
+    profile_queries = providers.Factory(SqlProfileQueries, reads=read_routing)
+    article_queries = providers.Factory(SqlArticleQueries, reads=read_routing)
+    comment_queries = providers.Factory(SqlCommentQueries, reads=read_routing)
+    tag_queries = providers.Factory(SqlTagQueries, reads=read_routing)
+    user_queries = providers.Factory(SqlUserQueries, reads=read_routing)
     demo_data_writer = providers.Factory(SqlDemoDataWriter, engine=engine)
 
     password_hasher = providers.ThreadSafeSingleton(Argon2PasswordHasher)
@@ -120,9 +176,7 @@ class Container(containers.DeclarativeContainer):
     # Call with progress=... to watch it (the CLI draws a progress bar).
     seed_demo_data = providers.Factory(SeedDemoData, writer=demo_data_writer, hasher=password_hasher, clock=clock)
 
-    # operations
-    database_probe = providers.Factory(DatabaseProbe, engine=engine)
-    metrics = providers.Resource(process_metrics, database_probe)
+    # operations (database_probe and metrics are above: the read routing reports to them)
     # Login and registration attempts per client address. The counters live in this process: a shared store (one
     # override of rate_limit_store) makes replicas and workers agree.
     rate_limit_store = providers.ThreadSafeSingleton(InMemoryRateLimitStore)
@@ -140,6 +194,9 @@ def build_container(settings: Settings) -> Container:
             "db_max_overflow": pool.max_overflow,
             "db_pool_timeout": settings.db_pool_timeout_seconds,
             "db_statement_timeout": settings.db_statement_timeout_seconds,
+            "database_read_urls": settings.database_read_url,
+            "read_your_writes_seconds": settings.read_your_writes_seconds,
+            "replica_max_lag_seconds": settings.replica_max_lag_seconds,
             "jwt_secret": settings.jwt_secret.get_secret_value(),
             "jwt_lifetime": settings.jwt_lifetime,
             "rate_limits": settings.rate_limits,

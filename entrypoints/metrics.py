@@ -20,6 +20,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from adapters.sqlalchemy.health import DatabaseProbe, PoolStats
+from adapters.sqlalchemy.routing import ReplicaStatus
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -83,6 +84,21 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        # Each worker measures the replicas; the most recent measurement of a live worker is the figure.
+        self.replica_up = Gauge(
+            "conduit_db_replica_up",
+            "1 while the read replica answers, else 0.",
+            ("replica",),
+            registry=registry,
+            multiprocess_mode="livemostrecent",
+        )
+        self.replica_lag = Gauge(
+            "conduit_db_replica_lag_seconds",
+            "How far the read replica is behind the primary (0 when it has replayed all it received).",
+            ("replica",),
+            registry=registry,
+            multiprocess_mode="livemostrecent",
+        )
         self.domain_errors = Counter(
             "conduit_domain_errors",
             "Use-case errors answered, by kind (the domain error's class).",
@@ -100,6 +116,11 @@ class Metrics:
         series[1].observe(seconds)
         # Here rather than at scrape time only: a scrape reaches one worker, the others must be current already.
         self.refresh_pool()
+
+    def observe_replica(self, status: ReplicaStatus) -> None:
+        self.replica_up.labels(status.name).set(1 if status.up else 0)
+        if status.lag_seconds is not None:
+            self.replica_lag.labels(status.name).set(status.lag_seconds)
 
     def count_domain_error(self, error: Exception) -> None:
         self.domain_errors.labels(type(error).__name__).inc()

@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="PostgreSQL URL. Unset: `conduit serve` starts an embedded PostgreSQL."
     )
+    database_read_url: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Comma-separated URLs of streaming replicas of DATABASE_URL. Reads go to them (in turn) while "
+        "they answer and are at most REPLICA_MAX_LAG_SECONDS behind; writes, and the reads of a user who wrote "
+        "within READ_YOUR_WRITES_SECONDS, go to the primary.",
+    )
+    read_your_writes_seconds: float = Field(
+        10.0, gt=0, description="After a write, how long that user's reads stay on the primary (with replicas)."
+    )
+    replica_max_lag_seconds: float = Field(
+        1.0, gt=0, description="A replica further behind the primary than this gets no reads until it catches up."
+    )
     data_dir: Path = Field(
         default_factory=_default_data_dir,
         validation_alias="CONDUIT_DATA_DIR",
@@ -176,6 +188,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_read_url", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
         return value
 
     @field_validator("trusted_proxies", mode="before")

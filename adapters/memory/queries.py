@@ -40,7 +40,9 @@ class _Reader:
 
 
 class InMemoryUserQueries(_Reader, UserQueries):
-    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
+    def check_session(
+        self, user_id: UserId, *, password_version: int, session_id: str, writing: bool = False
+    ) -> SessionCheck | None:
         with self._store.lock:
             user = self._store.users.get(user_id)
         if user is None:

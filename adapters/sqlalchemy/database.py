@@ -45,6 +45,12 @@ def build_engine(
     return engine
 
 
+def replica_name(url: str) -> str:
+    """How logs and metrics name a replica: host, port and database, never the credentials."""
+    parsed = make_url(url)
+    return f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
 def read_only(engine: Engine) -> Engine:
     """The same pool, in autocommit: a read is one statement and one round trip, with no BEGIN and ROLLBACK
     around it. Only for statements that change nothing and each make sense on their own snapshot."""

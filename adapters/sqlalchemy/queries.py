@@ -4,10 +4,12 @@ import functools
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Engine, Row, Select, bindparam, exists, false, func, or_, select
+from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
-from adapters.sqlalchemy.tables import articles, comments, favorites, follows, users
+from adapters.sqlalchemy.routing import ReadRouting, reads_of
+from adapters.sqlalchemy.tables import articles, comments, favorites, follows, recent_writes, users
 from application.queries import (
     ArticleFilter,
     ArticleQueries,
@@ -53,6 +55,7 @@ def _user_id(username: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 # Built once: every signed-in request runs it. The rule of User.accepts_session, evaluated where the row is.
+# On the primary always: a password change signs other sessions out at once, whatever a replica has replayed.
 _SESSION_CHECK = select(
     or_(
         users.c.password_version == bindparam("password_version"),
@@ -63,26 +66,47 @@ _SESSION_CHECK = select(
     users.c.bio,
     users.c.image,
 ).where(users.c.id == bindparam("user_id"))
+# With read replicas: whether the user wrote within the window (their reads then stay on the primary) and, for a
+# request that writes, the mark itself — in the same statement, so no round trip is added (routing.py).
+_WROTE_RECENTLY = exists().where(
+    recent_writes.c.user_id == bindparam("user_id"),
+    recent_writes.c.wrote_at > func.now() - func.make_interval(0, 0, 0, 0, 0, 0, bindparam("window_seconds")),
+)
+_NOTE_WRITE = (
+    postgresql.insert(recent_writes)
+    .values(user_id=bindparam("user_id"), wrote_at=func.now())
+    .on_conflict_do_update(index_elements=[recent_writes.c.user_id], set_={"wrote_at": func.now()})
+)
+_SESSION_CHECKS = {
+    False: _SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently")),
+    True: _SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently")).add_cte(_NOTE_WRITE.cte("noted")),
+}
 
 
 class SqlUserQueries(UserQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Engine | ReadRouting) -> None:
+        self._reads = reads_of(reads)
 
-    def check_session(self, user_id: UserId, *, password_version: int, session_id: str) -> SessionCheck | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                _SESSION_CHECK, {"user_id": user_id, "password_version": password_version, "session_id": session_id}
-            ).one_or_none()
+    def check_session(
+        self, user_id: UserId, *, password_version: int, session_id: str, writing: bool = False
+    ) -> SessionCheck | None:
+        parameters = {"user_id": user_id, "password_version": password_version, "session_id": session_id}
+        replicas = self._reads.has_replicas
+        if replicas:
+            parameters["window_seconds"] = self._reads.recent_write_seconds
+        with self._reads.primary.connect() as connection:
+            row = connection.execute(_SESSION_CHECKS[writing] if replicas else _SESSION_CHECK, parameters).one_or_none()
         if row is None:
             return None
+        if replicas and (writing or row.wrote_recently):
+            self._reads.stay_on_primary()  # the user reads their own writes
         account = AccountView(email=row.email, username=row.username, bio=row.bio, image=row.image)
         return SessionCheck(accepted=row.accepted, account=account)
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)
         page = select(*columns).order_by(users.c.created_at, users.c.id).limit(limit).offset(offset)
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(page).all()
             count = connection.execute(select(func.count()).select_from(users)).scalar_one()
         summaries = tuple(
@@ -103,14 +127,14 @@ _PROFILE = {
 
 
 class SqlProfileQueries(ProfileQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Engine | ReadRouting) -> None:
+        self._reads = reads_of(reads)
 
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
         if not storable(username):
             return None
         query = _PROFILE[viewer_id is not None]
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(query, _parameters(viewer_id, username=username)).one_or_none()
         return _profile(row) if row else None
 
@@ -119,8 +143,8 @@ class SqlArticleQueries(ArticleQueries):
     """Each article row carries its author's profile, tags, favoritesCount and the viewer's flags, and the total
     (from the counters, see counts.py): one statement per page, whatever the page size and whoever the viewer."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Engine | ReadRouting) -> None:
+        self._reads = reads_of(reads)
 
     def find(self, article_id: ArticleId, *, viewer_id: UserId | None) -> ArticleView | None:
         return self._one(_one_statement("id", signed_in=viewer_id is not None), viewer_id, article_id)
@@ -148,12 +172,12 @@ class SqlArticleQueries(ArticleQueries):
         return self._page(page, total, _parameters(viewer_id, limit=limit, offset=offset))
 
     def _one(self, statement: Select[Any], viewer_id: UserId | None, key: object) -> ArticleView | None:
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             row = connection.execute(statement, _parameters(viewer_id, key=key)).one_or_none()
         return _article(row, with_body=True) if row else None
 
     def _page(self, page: Select[Any], total: Select[Any], parameters: dict[str, Any]) -> ArticlePage:
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(page, parameters).all()
             if rows:
                 count = rows[0].articles_count
@@ -273,13 +297,13 @@ _COMMENTS = {
 
 
 class SqlCommentQueries(CommentQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Engine | ReadRouting) -> None:
+        self._reads = reads_of(reads)
 
     def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
         if not storable(slug):
             return None
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             rows = connection.execute(_COMMENTS[viewer_id is not None], _parameters(viewer_id, slug=slug)).all()
         if not rows:
             return None
@@ -297,10 +321,10 @@ class SqlCommentQueries(CommentQueries):
 
 
 class SqlTagQueries(TagQueries):
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Engine | ReadRouting) -> None:
+        self._reads = reads_of(reads)
 
     def all(self) -> list[str]:
         # From the tags table (code-point order, as the domain sorts tags), kept per process while it holds.
-        with self._engine.connect() as connection:
+        with self._reads.connect() as connection:
             return counts.tag_list(connection)

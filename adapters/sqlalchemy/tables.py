@@ -147,3 +147,13 @@ user_favorite_counts = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("favorites", Integer, nullable=False),
 )
+
+# Who wrote a moment ago, so that their reads stay on the primary while replicas catch up (routing.py).
+# UNLOGGED: read on the primary only, worth seconds, no WAL (migration 0005).
+recent_writes = Table(
+    "recent_writes",
+    metadata,
+    Column("user_id", Uuid, primary_key=True),
+    Column("wrote_at", DateTime(timezone=True), nullable=False),
+    prefixes=["UNLOGGED"],
+)

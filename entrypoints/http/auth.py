@@ -15,6 +15,7 @@ from entrypoints.container import Container
 from entrypoints.logging import bind_user
 
 SCHEMES = {"token", "bearer"}
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_SCHEME = "Token"  # noqa: S105 - a scheme name, not a secret
 # Same header; entrypoints/http/openapi.py documents routes using it as "token optional".
 OPTIONAL_TOKEN_SCHEME = "OptionalToken"  # noqa: S105 - a scheme name, not a secret
@@ -34,12 +35,15 @@ class AuthUser:
     database read, made on first use of the identity, in the thread that runs the endpoint: one trip to the thread
     pool per request rather than two, each trip costing about as much CPU as a whole small request. The identity
     cannot be had unchecked: every property goes through the check.
+
+    `writing`: the request's method may change something (anything but GET, HEAD, OPTIONS); with read replicas,
+    the user then reads their own writes from the primary (UserQueries.check_session).
     """
 
-    __slots__ = ("_authenticate", "_claims", "_signed_in", "token")
+    __slots__ = ("_authenticate", "_claims", "_signed_in", "_writing", "token")
 
-    def __init__(self, token: str, claims: TokenClaims, authenticate: Authenticate) -> None:
-        self.token, self._claims, self._authenticate = token, claims, authenticate
+    def __init__(self, token: str, claims: TokenClaims, authenticate: Authenticate, *, writing: bool) -> None:
+        self.token, self._claims, self._authenticate, self._writing = token, claims, authenticate, writing
         self._signed_in: SignedIn | None = None
 
     @property
@@ -58,7 +62,7 @@ class AuthUser:
         if self._signed_in is None:
             if _on_event_loop():
                 raise RuntimeError("a sign-in is checked from a `def` endpoint, never on the event loop")
-            self._signed_in = self._authenticate.check(self._claims)
+            self._signed_in = self._authenticate.check(self._claims, writing=self._writing)
         return self._signed_in
 
 
@@ -78,7 +82,7 @@ async def get_container(request: Request) -> Container:  # async: no trip throug
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def _authenticate(header: str | None, container: Container) -> AuthUser | None:
+def _authenticate(header: str | None, container: Container, method: str) -> AuthUser | None:
     if header is None or not header.strip():
         return None
     scheme, _, token = header.strip().partition(" ")
@@ -88,20 +92,20 @@ def _authenticate(header: str | None, container: Container) -> AuthUser | None:
     authenticate = container.authenticate()
     claims = authenticate.read(token)
     bind_user(str(claims.user_id))  # every log line of this request names the user from here on
-    return AuthUser(token, claims, authenticate)
+    return AuthUser(token, claims, authenticate, writing=method not in READ_ONLY_METHODS)
 
 
 async def optional_user(
-    container: ContainerDep, header: Annotated[str | None, Depends(optional_authorization_header)]
+    request: Request, container: ContainerDep, header: Annotated[str | None, Depends(optional_authorization_header)]
 ) -> AuthUser | None:
     """Signed in or anonymous; a token that is present must be valid."""
-    return _authenticate(header, container)
+    return _authenticate(header, container, request.method)
 
 
 async def require_user(
-    container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
+    request: Request, container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
 ) -> AuthUser:
-    if (user := _authenticate(header, container)) is None:
+    if (user := _authenticate(header, container, request.method)) is None:
         raise Unauthenticated(message="is missing")
     return user
 
