@@ -1,6 +1,7 @@
 """The `conduit` command line: serve the API, manage the schema, script the use cases."""
 
 import logging
+import os
 import signal
 from typing import Annotated, Literal
 
@@ -40,6 +41,8 @@ def serve(
     from entrypoints.settings import PoolSizingError
 
     settings = load_settings()
+    # Each worker reads its settings from the environment: it learns it has siblings (RATE_LIMIT_STORE=auto).
+    os.environ["CONDUIT_WORKERS"] = str(workers)
     try:
         pool = settings.pool_plan(workers)  # before anything starts: a worker count the database cannot take
     except PoolSizingError as error:

@@ -14,8 +14,10 @@ from adapters.memory.queries import (
     InMemoryTagQueries,
     InMemoryUserQueries,
 )
+from adapters.memory.rate_limits import InMemoryRateLimitStore
 from adapters.memory.store import InMemoryStore
 from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from adapters.redis_rate_limits import RedisRateLimitStore
 from adapters.security import Argon2PasswordHasher, JwtTokenService
 from adapters.sqlalchemy.database import build_engine, build_session_factory, replica_name
 from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
@@ -28,6 +30,7 @@ from adapters.sqlalchemy.queries import (
     SqlTagQueries,
     SqlUserQueries,
 )
+from adapters.sqlalchemy.rate_limits import SqlRateLimitStore
 from adapters.sqlalchemy.routing import ReadRouting
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.articles import (
@@ -46,7 +49,7 @@ from application.profiles import FollowUser, GetProfile, UnfollowUser
 from application.seeding import SeedDemoData
 from application.tags import ListTags
 from application.users import ListUsers, Login, RegisterUser, UpdateUser
-from entrypoints.http.rate_limit import InMemoryRateLimitStore, RateLimiter
+from entrypoints.http.rate_limit import RateLimiter
 from entrypoints.metrics import Metrics, process_metrics
 from entrypoints.settings import Settings
 
@@ -177,10 +180,20 @@ class Container(containers.DeclarativeContainer):
     seed_demo_data = providers.Factory(SeedDemoData, writer=demo_data_writer, hasher=password_hasher, clock=clock)
 
     # operations (database_probe and metrics are above: the read routing reports to them)
-    # Login and registration attempts per client address. The counters live in this process: a shared store (one
-    # override of rate_limit_store) makes replicas and workers agree.
-    rate_limit_store = providers.ThreadSafeSingleton(InMemoryRateLimitStore)
-    rate_limiter = providers.ThreadSafeSingleton(RateLimiter, store=rate_limit_store, policy=config.rate_limits)
+    # Login and registration attempts per client address, counted where RATE_LIMIT_STORE says (settings.py): in this
+    # process, or in a store every worker and replica shares. A store outage lets requests through, counted.
+    rate_limit_store = providers.Selector(
+        config.rate_limit_store,
+        memory=providers.ThreadSafeSingleton(InMemoryRateLimitStore),
+        postgres=providers.ThreadSafeSingleton(SqlRateLimitStore, engine),
+        redis=providers.ThreadSafeSingleton(RedisRateLimitStore.from_url, config.redis_url),
+    )
+    rate_limiter = providers.ThreadSafeSingleton(
+        RateLimiter,
+        store=rate_limit_store,
+        policy=config.rate_limits,
+        on_unchecked=metrics.provided.count_rate_limit_unchecked,
+    )
 
 
 def build_container(settings: Settings) -> Container:
@@ -200,6 +213,8 @@ def build_container(settings: Settings) -> Container:
             "jwt_secret": settings.jwt_secret.get_secret_value(),
             "jwt_lifetime": settings.jwt_lifetime,
             "rate_limits": settings.rate_limits,
+            "rate_limit_store": settings.rate_limit_backend,
+            "redis_url": settings.redis_url,
         }
     )
     if settings.database_url is not None:

@@ -105,6 +105,11 @@ class Metrics:
             ("kind",),
             registry=registry,
         )
+        self.rate_limit_unchecked = Counter(
+            "conduit_rate_limit_unchecked",
+            "Login and registration requests let through without a rate-limit check: the store did not answer.",
+            registry=registry,
+        )
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (method_label(method), route, status_class(status))
@@ -124,6 +129,9 @@ class Metrics:
 
     def count_domain_error(self, error: Exception) -> None:
         self.domain_errors.labels(type(error).__name__).inc()
+
+    def count_rate_limit_unchecked(self) -> None:
+        self.rate_limit_unchecked.inc()
 
     def refresh_pool(self) -> None:
         # Written only when they changed: in multiprocess mode each write goes through a lock into a shared file.

@@ -155,6 +155,28 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or CIDR networks of the reverse proxies in front of the service: "
         "only a request from one of them has its client address read from X-Forwarded-For.",
     )
+    rate_limit_store: Literal["auto", "memory", "postgres", "redis"] = Field(
+        "auto",
+        description="Where the rate-limit counters live: `memory` (each process its own: right for one process "
+        "only), `postgres` (a table of the database), `redis` (REDIS_URL). `auto`: redis when REDIS_URL is set, else "
+        "postgres when more than one process serves (CONDUIT_WORKERS or CONDUIT_REPLICAS above 1), else memory.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis (`redis://host:6379/0`) for state the processes share: the rate-limit counters."
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        validation_alias="CONDUIT_WORKERS",
+        description="Worker processes of this instance; `conduit serve --workers N` sets it for its workers.",
+    )
+    replicas: int = Field(
+        1,
+        ge=1,
+        validation_alias="CONDUIT_REPLICAS",
+        description="Instances of the service side by side on one database (behind a load balancer); above 1, "
+        "RATE_LIMIT_STORE=auto keeps the counters where they all see them.",
+    )
     db_max_connections: int = Field(
         DEFAULT_DB_MAX_CONNECTIONS,
         gt=0,
@@ -217,6 +239,12 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _redis_store_needs_redis(self) -> "Settings":
+        if self.rate_limit_store == "redis" and not self.redis_url:
+            raise ValueError("RATE_LIMIT_STORE=redis needs REDIS_URL")
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_a_secret(self) -> "Settings":
         if self.environment == "production":
             secret = self.jwt_secret.get_secret_value()
@@ -244,6 +272,15 @@ class Settings(BaseSettings):
             limits={LOGIN: self.rate_limit_login, REGISTRATION: self.rate_limit_registration},
             trusted_proxies=tuple(self.trusted_proxies),
         )
+
+    @property
+    def rate_limit_backend(self) -> Literal["memory", "postgres", "redis"]:
+        """RATE_LIMIT_STORE, with `auto` decided: a store every serving process shares as soon as there are two."""
+        if self.rate_limit_store != "auto":
+            return self.rate_limit_store
+        if self.redis_url:
+            return "redis"
+        return "postgres" if self.workers * self.replicas > 1 else "memory"
 
     @property
     def migrate_on_start(self) -> bool:

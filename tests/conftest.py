@@ -8,6 +8,7 @@ from adapters.sqlalchemy.mappers import start_mappers, stop_mappers
 from adapters.sqlalchemy.tables import metadata
 from entrypoints.database import upgrade
 from tests.postgres import PostgresServer, postgres_server
+from tests.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +47,11 @@ def mappers() -> Iterator[None]:
     start_mappers()
     yield
     stop_mappers()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        if url is None:
+            pytest.skip("no Redis: set TEST_REDIS_URL, run one on 127.0.0.1:6379 or install redis-server")
+        yield url

@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Double,
     ForeignKey,
     Identity,
     Index,
@@ -157,3 +158,15 @@ recent_writes = Table(
     Column("wrote_at", DateTime(timezone=True), nullable=False),
     prefixes=["UNLOGGED"],
 )
+
+# Rate-limit counters shared by every process (rate_limits.py): per key, when its bucket is full again (seconds since
+# the epoch). UNLOGGED (migration 0006): no WAL for a write per login; after a crash the table is empty, which forgives
+# every client's recent attempts once, and a standby has none of it (the counters are read and written on the primary).
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("full_at", Double, nullable=False),
+    prefixes=["UNLOGGED"],
+)
+Index("ix_rate_limits_full_at", rate_limits.c.full_at)  # the sweep finds dead rows without reading live ones

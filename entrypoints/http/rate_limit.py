@@ -1,12 +1,15 @@
 """Rate limits on login and registration, per client address: what a password guesser or an account prober hits.
 
-- `RateLimit`: "10/minute" is a bucket of 10 requests that refills one request every 6 seconds. Kept as GCRA (the
-  exact form of a token bucket): one number per client, the time at which its bucket is full again. A refused
-  request is not counted, so `Retry-After` is exact and a client that waits it out gets in.
-- `RateLimitStore`: the port that keeps the counters. `InMemoryRateLimitStore` serves one process; a shared store
-  (Redis, PostgreSQL) lets replicas agree — the container provides the store, so swapping it is one override.
+- `RateLimit` (application/rate_limits.py): "10/minute" is a bucket of 10 requests that refills one request every 6
+  seconds. Kept as GCRA (the exact form of a token bucket): one number per client, the time at which its bucket is
+  full again. A refused request is not counted, so `Retry-After` is exact and a client that waits it out gets in.
+- `RateLimitStore` (the port, application/rate_limits.py) keeps the counters: in this process
+  (adapters/memory/rate_limits.py), in PostgreSQL (adapters/sqlalchemy/rate_limits.py) or in Redis
+  (adapters/redis_rate_limits.py), as RATE_LIMIT_STORE chooses (entrypoints/settings.py).
 - `RateLimiter`: the policy — which client (the connection's peer; an `X-Forwarded-For` address only when the peer
-  is a trusted proxy), which limit, on or off.
+  is a trusted proxy), which limit, on or off — and what a store outage means: the request goes through unchecked
+  (fail open). A limiter that failed closed would turn an outage of Redis into an outage of login and registration;
+  the outage is logged and counted (`conduit_rate_limit_unchecked` in /metrics) instead.
 - `limit_login`, `limit_registration`: the FastAPI dependencies of `POST /api/users/login` and `POST /api/users`.
   Dependencies run before the body is validated, so a flood of invalid bodies is limited too (malformed JSON is
   refused earlier still, without touching an account or a password).
@@ -15,18 +18,30 @@
 import ipaddress
 import logging
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Protocol
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
 
+from adapters.memory.rate_limits import InMemoryRateLimitStore
+from application.rate_limits import EPSILON_SECONDS, PERIODS, RateLimit, RateLimitStore, RateLimitStoreError
 from entrypoints.http.schemas import error_responses
+
+__all__ = [  # the limit, the port and the default store, where the rest of the HTTP layer (and its tests) look
+    "EPSILON_SECONDS",
+    "PERIODS",
+    "InMemoryRateLimitStore",
+    "RateLimit",
+    "RateLimitPolicy",
+    "RateLimitStore",
+    "RateLimiter",
+    "TooManyRequests",
+    "limit_login",
+    "limit_registration",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +53,9 @@ REGISTRATION = "registration"
 TOO_MANY_REQUESTS = "too many requests, retry later"
 UNKNOWN_CLIENT = "unknown"  # no peer address (e.g. a Unix socket): such clients share one bucket
 IPV6_CLIENT_PREFIX = 64  # an IPv6 client usually holds a whole /64: limiting single addresses would limit nothing
-PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
-LIMIT_SYNTAX = re.compile(r"(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?", re.IGNORECASE | re.ASCII)
-# Floating-point slack when comparing times: `n * (period / n)` may exceed `period` by an ulp.
-EPSILON_SECONDS = 1e-6
+# After a store failure, the store is left alone this long (requests go through unchecked): an unreachable Redis
+# costs one timeout per second, not one per login, and the log gets one line per second, not one per request.
+STORE_RETRY_SECONDS = 1.0
 
 # The OpenAPI `responses` entry of a rate-limited route.
 RATE_LIMITED = error_responses({429: "Too many attempts from this client address; retry after `Retry-After`"})
@@ -51,95 +65,6 @@ RATE_LIMITED[429]["headers"] = {
         "schema": {"type": "integer", "minimum": 1},
     }
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """A bucket of `requests` that refills completely in `period_seconds`, one request at a time."""
-
-    requests: int
-    period_seconds: float
-
-    def __post_init__(self) -> None:
-        if self.requests < 1 or not self.period_seconds > 0:
-            raise ValueError("a rate limit needs at least 1 request in a period longer than 0 seconds")
-
-    @classmethod
-    def parse(cls, text: object) -> "RateLimit":
-        """`10/minute`, `100/hour`, `5/15minutes`, `1/second`, `1000/day` (any case, plural or not)."""
-        if isinstance(text, RateLimit):
-            return text
-        match = LIMIT_SYNTAX.fullmatch(text.strip()) if isinstance(text, str) else None
-        requests, periods = (int(match[1]), int(match[2] or 1)) if match else (0, 0)
-        if match is None or requests < 1 or periods < 1:
-            raise ValueError(
-                f"{text!r} is not a rate limit; write requests/period, e.g. `10/minute`, `100/hour`, `5/15minutes` "
-                f"(periods: {', '.join(PERIODS)})"
-            )
-        return cls(requests=requests, period_seconds=float(periods * PERIODS[match[3].lower()]))
-
-    @property
-    def interval_seconds(self) -> float:
-        """How long the bucket takes to refill one request."""
-        return self.period_seconds / self.requests
-
-    def __str__(self) -> str:
-        for name, seconds in reversed(PERIODS.items()):
-            periods, rest = divmod(self.period_seconds, seconds)
-            if not rest:
-                return f"{self.requests}/{name}" if periods == 1 else f"{self.requests}/{int(periods)}{name}s"
-        return f"{self.requests}/{self.period_seconds:g}seconds"
-
-
-class RateLimitStore(Protocol):
-    """Counts requests per key. Atomic per call: concurrent callers (threads, processes, replicas) sharing a store
-    never let more requests through than the limit allows."""
-
-    def hit(self, key: str, limit: RateLimit) -> float:
-        """Count one request for `key` if `limit` allows it and answer 0; else count nothing and answer how many
-        seconds remain until it would be allowed."""
-        ...
-
-
-class InMemoryRateLimitStore:
-    """The counters of one process: per key, the time at which its bucket is full again (GCRA's "theoretical
-    arrival time"). A dictionary operation under a lock per request. Keys whose bucket is full are forgotten when
-    the dictionary has doubled since the last sweep (amortized constant time); past `max_keys` live keys, the
-    least recently seen are forgotten first."""
-
-    MIN_SWEEP_SIZE = 1024
-
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
-        if max_keys < 1:
-            raise ValueError("max_keys must be at least 1")
-        self._clock, self._max_keys = clock, max_keys
-        self._full_at: dict[str, float] = {}  # least recently hit first
-        self._sweep_at_size = self.MIN_SWEEP_SIZE
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, limit: RateLimit) -> float:
-        with self._lock:
-            now = self._clock()
-            # pop and insert again: the key moves to the end, so the dictionary stays in least-recently-hit order
-            full_at = max(self._full_at.pop(key, now), now)
-            wait = full_at + limit.interval_seconds - limit.period_seconds - now
-            if wait > EPSILON_SECONDS:
-                self._full_at[key] = full_at
-                return wait
-            self._full_at[key] = full_at + limit.interval_seconds
-            if len(self._full_at) >= self._sweep_at_size:
-                self._sweep(now)
-            return 0.0
-
-    def __len__(self) -> int:
-        return len(self._full_at)
-
-    def _sweep(self, now: float) -> None:
-        live = {key: full_at for key, full_at in self._full_at.items() if full_at > now}
-        for key in list(islice(live, max(0, len(live) - self._max_keys))):
-            del live[key]
-        self._full_at = live
-        self._sweep_at_size = max(self.MIN_SWEEP_SIZE, 2 * len(live))
 
 
 class TooManyRequests(HTTPException):
@@ -160,18 +85,44 @@ class RateLimitPolicy:
 
 
 class RateLimiter:
-    def __init__(self, *, store: RateLimitStore, policy: RateLimitPolicy) -> None:
+    def __init__(
+        self,
+        *,
+        store: RateLimitStore,
+        policy: RateLimitPolicy,
+        on_unchecked: Callable[[], None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._store, self._policy = store, policy
+        self._on_unchecked, self._clock = on_unchecked, clock
+        self._store_down_until = -math.inf
+        self._lock = threading.Lock()
 
     def check(self, action: str, *, peer: str | None, forwarded_for: Iterable[str] = ()) -> None:
-        """Count one `action` request of this client; raise TooManyRequests when over the action's limit."""
+        """Count one `action` request of this client; raise TooManyRequests when over the action's limit. When the
+        store cannot answer, let the request through (fail open), log it and count it."""
         if not self._policy.enabled:
             return
         client = self.client(peer, forwarded_for)
-        wait = self._store.hit(f"{action}:{client}", self._policy.limits[action])
+        wait = self._hit(f"{action}:{client}", self._policy.limits[action])
         if wait > 0:
             log.warning("rate limit on %s reached by %s", action, client, extra={"client": client})
             raise TooManyRequests(wait)
+
+    def _hit(self, key: str, limit: RateLimit) -> float:
+        if self._clock() < self._store_down_until:
+            self._on_unchecked()
+            return 0.0
+        try:
+            return self._store.hit(key, limit)
+        except RateLimitStoreError as error:
+            with self._lock:
+                first = self._clock() >= self._store_down_until
+                self._store_down_until = self._clock() + STORE_RETRY_SECONDS
+            if first:
+                log.error("rate limit store unavailable, requests go through unchecked: %s", error)
+            self._on_unchecked()
+            return 0.0
 
     def client(self, peer: str | None, forwarded_for: Iterable[str] = ()) -> str:
         """Who is asking: the peer's address; when the peer is a trusted proxy, the nearest address in

@@ -4,6 +4,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -47,3 +48,33 @@ def test_x_forwarded_for_from_an_untrusted_local_peer_does_not_make_a_new_client
     statuses = [login(base_url, forwarded_for=f"198.51.100.{n}")[0] for n in range(LIMIT + 3)]
 
     assert statuses.count(429) >= 3  # TRUSTED_PROXIES is empty: every attempt is 127.0.0.1's
+
+
+# --- several workers: one limit ----------------------------------------------------------------------------------
+
+SHARED_LIMIT = 5
+
+
+@pytest.fixture(scope="module", params=["postgres", "redis"])
+def two_workers_url(request: pytest.FixtureRequest, pg_server: PostgresServer) -> Iterator[str]:
+    """`conduit serve --workers 2` with the counters in a shared store: PostgreSQL as RATE_LIMIT_STORE=auto picks it
+    for two workers, or Redis as it picks it when REDIS_URL is set."""
+    redis_url = request.getfixturevalue("redis_url") if request.param == "redis" else None
+    with pg_server.database("conduit_rate_limit_workers") as url:
+        env = conduit_env(
+            DATABASE_URL=url,
+            RATE_LIMIT_ENABLED="true",
+            RATE_LIMIT_LOGIN=f"{SHARED_LIMIT}/hour",
+            RATE_LIMIT_STORE=None,
+            REDIS_URL=redis_url,
+        )
+        with conduit_serve(env, "--workers", "2") as base:
+            yield base
+
+
+def test_two_workers_keep_one_limit_between_them(two_workers_url: str) -> None:
+    # Parallel clients on fresh connections: both workers accept. Counters in each worker would let up to 2 x 5 in.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: login(two_workers_url)[0], range(4 * SHARED_LIMIT)))
+
+    assert sorted(statuses) == [401] * SHARED_LIMIT + [429] * (3 * SHARED_LIMIT)
