@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
-import functools
 import json
 import os
 import secrets
@@ -215,10 +214,6 @@ def http_get(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def answers_200(url: str) -> bool:
-    return http_get(url) == 200
-
-
 def pg_query(
     port: int, sql: str, params: tuple[object, ...] = (), dbname: str = "postgres", user: str = PG_USER
 ) -> list[tuple[Any, ...]]:
@@ -317,6 +312,7 @@ class Cluster:
     def __init__(self, slot: int) -> None:
         self.layout = Layout(slot)
         self.config: dict[str, Any] = {}
+        self.children: dict[int, subprocess.Popen[bytes]] = {}  # hosts started by this command
         if self.layout.config_file.exists():
             self.config = json.loads(self.layout.config_file.read_text())
 
@@ -418,9 +414,7 @@ class Cluster:
         self._cgroups()
         started = [host for host in range(1, replicas + 1) if self._start_host(host)]
         for host in started:
-            url = "http://{}:{}/health/ready".format(*self.host_address(host))
-            where = f"conduit host {host} (see {layout.logs / f'host{host}.log'})"
-            wait_for(where, functools.partial(answers_200, url), interval=0.2)
+            self._wait_for_host(host)
         self._nginx()
         log(f"up: {replicas} host(s) behind http://127.0.0.1:{layout.nginx_port} ({self.describe()['mode']})")
 
@@ -591,6 +585,21 @@ class Cluster:
         keep = ("PATH", "LANG", "LC_ALL", "HOME", "TZ")
         return {name: os.environ[name] for name in keep if name in os.environ}
 
+    def _wait_for_host(self, host: int) -> None:
+        """Ready within START_TIMEOUT; a host that exits meanwhile fails at once, with the end of its log."""
+        layout = self.layout
+        url = "http://{}:{}/health/ready".format(*self.host_address(host))
+        log_file = layout.logs / f"host{host}.log"
+        deadline = time.monotonic() + START_TIMEOUT
+        while http_get(url) != 200:
+            process = self.children.get(host)
+            if process is not None and process.poll() is not None:  # our child: exited (not a /proc race mid-exec)
+                tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-15:])
+                raise ClusterError(f"conduit host {host} exited at start ({log_file}):\n{tail}")
+            if time.monotonic() > deadline:
+                raise ClusterError(f"conduit host {host}: not ready after {START_TIMEOUT:.0f} s (see {log_file})")
+            time.sleep(0.2)
+
     def _cgroups(self) -> None:
         kind = self.config.get("cgroup")
         group = cgroup_dir(kind, self.layout)
@@ -665,6 +674,7 @@ class Cluster:
                 start_new_session=True,
             )
         pid_file.write_text(f"{process.pid}\n")
+        self.children[host] = process
         return True
 
     def _stop_host(self, host: int) -> None:

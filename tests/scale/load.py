@@ -71,7 +71,8 @@ class Outcome:
     """What every request of a load run got."""
 
     gets: int = 0
-    get_failures: list[str] = field(default_factory=list)
+    get_failures: list[str] = field(default_factory=list)  # answered, but not 200 (a 502, a 504...)
+    gets_cut: list[str] = field(default_factory=list)  # the response broke off: its host died while sending it
     posts_ok: list[str] = field(default_factory=list)  # titles answered 2xx
     posts_failed: list[tuple[str, str]] = field(default_factory=list)  # (title, status or error)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -98,15 +99,18 @@ def load_run(
         while time.monotonic() < deadline:
             path = read_paths[index % len(read_paths)]
             index += 1
+            error = cut = None
             try:
                 status, _ = client.request("GET", path)
                 error = None if status == 200 else f"GET {path}: {status}"
             except (OSError, http.client.HTTPException) as exc:
-                error = f"GET {path}: {exc!r}"
+                cut = f"GET {path}: {exc!r}"
             with outcome.lock:
                 outcome.gets += 1
                 if error:
                     outcome.get_failures.append(error)
+                if cut:
+                    outcome.gets_cut.append(cut)
         client.close()
 
     def writer() -> None:

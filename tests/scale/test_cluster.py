@@ -3,8 +3,9 @@
 - a token issued by one host works on another; a write through one host is read through another;
 - the hot standby serves reads, refuses writes, and follows the primary within a measured lag;
 - 200 concurrent clients through PgBouncer never open more server connections than its pool;
-- one host killed in the middle of a load run through nginx costs no failed GET, at most one failed POST per
-  concurrent writer, and no write half-applied; `cluster up` then restarts it.
+- one host killed in the middle of a load run through nginx costs no GET answered with an error (at most one per
+  reader cut off mid-response, when the host dies while sending it), at most one failed POST per concurrent
+  writer, and no write half-applied; `cluster up` then restarts it.
 
 Needs root, PostgreSQL's server binaries and the distribution's nginx and pgbouncer (installed with apt-get when
 missing). Hosts run in network namespaces where the machine allows it, else on loopback ports: only the test that
@@ -38,6 +39,7 @@ CLUSTER = ROOT / "scale" / "cluster"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 LAG_SAMPLES = 200
 CLIENTS = 200
+READERS = 6  # concurrent GETs in the load run
 WRITERS = 3  # concurrent POSTs in the load run: the bound on POSTs a killed host can fail
 RESULTS_FILE = "proof-results.json"  # in the slot's state directory: what the tests measured
 
@@ -321,7 +323,7 @@ def test_pgbouncer_never_opens_more_server_connections_than_its_pool(bed: dict[s
 # ---------------------------------------------------------------------------------------- a host dies under load
 
 
-def test_a_host_killed_under_load_fails_no_get_and_half_applies_no_post(bed: dict[str, Any]) -> None:
+def test_a_host_killed_under_load_errors_no_get_and_half_applies_no_post(bed: dict[str, Any]) -> None:
     nginx = bed["nginx"]
     username, token = register(nginx)
     for number in range(5):
@@ -333,7 +335,7 @@ def test_a_host_killed_under_load_fails_no_get_and_half_applies_no_post(bed: dic
     def kill() -> None:
         os.kill(victim, signal.SIGKILL)
 
-    outcome = load_run(nginx, token, reads, seconds=8, readers=6, writers=WRITERS, at=3.0, action=kill)
+    outcome = load_run(nginx, token, reads, seconds=8, readers=READERS, writers=WRITERS, at=3.0, action=kill)
 
     with contextlib.closing(primary(bed)) as connection, connection.cursor() as cursor:
         titles = outcome.posts_ok + [title for title, _ in outcome.posts_failed]
@@ -356,20 +358,34 @@ def test_a_host_killed_under_load_fails_no_get_and_half_applies_no_post(bed: dic
         assert counts is not None
         rows, total, authored, author_counter, tag_counter, tagged = counts
 
+    # Informational: whether the hosts read from the standby (DATABASE_READ_URL, when the app has the setting).
+    with contextlib.closing(standby(bed)) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", (bed["app_role"],))
+        row = cursor.fetchone()
+    standby_backends = row[0] if row else 0
+
     restarted = cluster(bed["slot"], "up")
     measured = {
         "seconds": 8,
         "killed_at_s": 3.0,
         "gets": outcome.gets,
         "failed_gets": len(outcome.get_failures),
+        "gets_cut_mid_response": len(outcome.gets_cut),
         "posts_ok": len(outcome.posts_ok),
         "posts_failed": len(outcome.posts_failed),
         "failed_posts_applied": sum(1 for title, _ in outcome.posts_failed if title in stored),
         "failures": [failure for _, failure in outcome.posts_failed][:5],
+        "app_connections_on_standby": standby_backends,
     }
     record(bed, "host_killed", measured)
 
+    # Every GET in flight on the dead host before it answered was retried by nginx on another: none got an error.
     assert outcome.get_failures == [], outcome.get_failures[:10]
+    # A GET whose answer the host had begun to send when it died cannot be retried (nginx has passed the status line
+    # on; "fixing this is impossible", says proxy_next_upstream's documentation): the client sees the connection
+    # break. uvicorn writes the headers and the body in two writes, so the window is the time between them; at most
+    # one such GET per reader, as each has one request in flight. See scale/RESULTS.md.
+    assert len(outcome.gets_cut) <= READERS, outcome.gets_cut
     assert outcome.gets > 100, measured  # the load really ran
     assert len(outcome.posts_ok) > 20, measured
     assert len(outcome.posts_failed) <= WRITERS, measured  # only the POSTs in flight on the killed host
