@@ -76,5 +76,5 @@ class CommentQueries(abc.ABC):
 
 class TagQueries(abc.ABC):
     @abc.abstractmethod
-    def all(self) -> list[str]:
+    def all(self) -> tuple[str, ...]:
         """Every tag in use, sorted."""

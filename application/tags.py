@@ -9,5 +9,5 @@ class ListTags:
     def __init__(self, tags: TagQueries) -> None:
         self._tags = tags
 
-    def __call__(self) -> list[str]:
+    def __call__(self) -> tuple[str, ...]:
         return self._tags.all()

@@ -153,6 +153,6 @@ class InMemoryCommentQueries(_Reader, CommentQueries):
 
 
 class InMemoryTagQueries(_Reader, TagQueries):
-    def all(self) -> list[str]:
+    def all(self) -> tuple[str, ...]:
         with self._store.lock:
-            return sorted({tag for article in self._store.articles.values() for tag in article.tags})
+            return tuple(sorted({tag for article in self._store.articles.values() for tag in article.tags}))

@@ -108,21 +108,22 @@ _tag_lists: dict[str, _TagList] = {}  # per database
 _tag_lists_lock = threading.Lock()
 
 
-def tag_list(connection: Connection) -> list[str]:
+def tag_list(connection: Connection) -> tuple[str, ...]:
     """Every tag in use, in code-point order. Exact: a copy is used only while the catalog's version is the one it
-    was read with, and every change to the set of tags in use gives the catalog a new version."""
+    was read with, and every change to the set of tags in use gives the catalog a new version. While it holds, the
+    very same tuple is returned: callers may keep what they derive from it (entrypoints/http encodes it once)."""
     key = connection.engine.url.render_as_string(hide_password=True)
     cached = _tag_lists.get(key)
     row = connection.execute(TAG_LIST, {"cached_version": cached.version if cached else None}).one()
     if cached is not None and row.tags is None and row.version == cached.version:
-        return list(cached.tags)
+        return cached.tags
     listed = tuple(row.tags or ())
     with _tag_lists_lock:
         if row.version is None:  # no catalog row (e.g. emptied by hand): nothing to check a copy against
             _tag_lists.pop(key, None)
         else:
             _tag_lists[key] = _TagList(row.version, listed)
-    return list(listed)
+    return listed
 
 
 # --- repair -------------------------------------------------------------------------------------------------------

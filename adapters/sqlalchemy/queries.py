@@ -324,7 +324,7 @@ class SqlTagQueries(TagQueries):
     def __init__(self, reads: Engine | ReadRouting) -> None:
         self._reads = reads_of(reads)
 
-    def all(self) -> list[str]:
+    def all(self) -> tuple[str, ...]:
         # From the tags table (code-point order, as the domain sorts tags), kept per process while it holds.
         with self._reads.connect() as connection:
             return counts.tag_list(connection)

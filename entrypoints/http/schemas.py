@@ -258,6 +258,15 @@ def comments_json(views: list[CommentView]) -> JSONBytes:
     return _json({"comments": [_comment(view) for view in views]})
 
 
-def tags_json(tags: list[str]) -> JSONBytes:
-    """TagsResponse."""
-    return _json({"tags": tags})
+_last_tags: tuple[tuple[str, ...], bytes] = ((), b'{"tags":[]}')
+
+
+def tags_json(tags: tuple[str, ...]) -> JSONBytes:
+    """TagsResponse. Every tag in use may be tens of thousands: the body of the last tuple seen is kept, and the
+    SQL adapter hands out the very same tuple for as long as the set of tags holds (adapters/sqlalchemy/counts.py)."""
+    global _last_tags  # noqa: PLW0603 - one slot, replaced whole: safe to read and write from any thread
+    last, body = _last_tags
+    if tags is not last:
+        body = pydantic_core.to_json({"tags": tags})
+        _last_tags = (tags, body)
+    return JSONBytes(body)

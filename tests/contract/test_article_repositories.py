@@ -261,7 +261,7 @@ def test_edit_to_a_loaded_article_is_saved_by_commit_under_its_new_slug(
         assert (saved.created_at, saved.updated_at) == (NOW, LATER)
     assert old is None
     assert new_slug == slugify("New title", article.id)
-    assert readers.tags.all() == ["a", "b"]
+    assert list(readers.tags.all()) == ["a", "b"]
 
 
 def test_removed_article_is_kept_without_commit(make_uow: UnitOfWorkFactory) -> None:
@@ -292,7 +292,7 @@ def test_removed_article_is_gone_after_commit(make_uow: UnitOfWorkFactory, reade
     assert readers.articles.find(article.id, viewer_id=None) is None
     assert readers.articles.find_by_slug(article.slug, viewer_id=None) is None
     assert readers.articles.search(ArticleFilter(), viewer_id=None).count == 1
-    assert readers.tags.all() == ["kept"]
+    assert list(readers.tags.all()) == ["kept"]
 
 
 def test_removing_an_article_removes_its_comments_and_favorites(make_uow: UnitOfWorkFactory, readers: Readers) -> None:

@@ -123,7 +123,7 @@ def test_articles_comments_favorites_and_follows_written_in_bulk_read_back_as_th
     )
     assert [(c.body, c.author.username) for c in comments] == [("Thanks!", "alice"), (TRICKY_TEXT, "bob")]
     assert len({c.id for c in comments}) == 2
-    assert readers.tags.all() == TRICKY_TAGS
+    assert list(readers.tags.all()) == TRICKY_TAGS
     assert readers.articles.search(ArticleFilter(tag="a,b"), viewer_id=None).count == 1
     assert readers.articles.search(ArticleFilter(favorited_by="bob"), viewer_id=None).count == 1
     assert readers.articles.feed(bob.id, limit=20, offset=0).count == 1

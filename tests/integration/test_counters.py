@@ -110,7 +110,7 @@ def assert_reads_exact(engine: Engine, actual: dict[str, Any]) -> None:
     with engine.connect() as connection:
         names = dict(connection.execute(select(users.c.id, users.c.username)).all())
         follow_pairs = connection.execute(select(follows.c.follower_id, follows.c.followee_id)).all()
-    assert SqlTagQueries(engine).all() == sorted(actual["tags"], key=lambda t: t.encode())
+    assert list(SqlTagQueries(engine).all()) == sorted(actual["tags"], key=lambda t: t.encode())
     assert queries.search(ArticleFilter(limit=1), viewer_id=None).count == actual["total"]
     for tag in (*TAG_POOL, "never-used"):
         assert queries.search(ArticleFilter(tag=tag, limit=1), viewer_id=None).count == actual["tags"].get(tag, 0)
@@ -304,7 +304,7 @@ def test_one_statement_over_many_rows_and_truncate_keep_counters_exact(
     with engine.begin() as connection:
         connection.execute(text("TRUNCATE articles CASCADE"))
     assert assert_counters_exact(engine) == {"total": 0, "tags": {}, "authors": {}, "favoriters": {}}
-    assert SqlTagQueries(engine).all() == []
+    assert list(SqlTagQueries(engine).all()) == []
 
 
 def test_recount_repairs_what_was_changed_behind_the_triggers_back(
@@ -320,7 +320,7 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
             Article.write(author_id=author.id, title="T", description="d", body="b", tags=["kept"], now=NOW)
         )
         uow.commit()
-    assert SqlTagQueries(engine).all() == ["kept"]
+    assert list(SqlTagQueries(engine).all()) == ["kept"]
     assert recount(engine) == {"articles": 0, "tags": 0, "authors": 0, "favoriters": 0}
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE articles DISABLE TRIGGER USER"))
@@ -341,7 +341,7 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
         "favoriters: 0 corrected",
     ]
     assert_counters_exact(engine)
-    assert SqlTagQueries(engine).all() == ["kept", "new"]  # the catalog moved: no process keeps the old list
+    assert list(SqlTagQueries(engine).all()) == ["kept", "new"]  # the catalog moved: no process keeps the old list
 
 
 def test_seeding_in_batches_leaves_every_counter_exact(clean_database: Engine) -> None:
@@ -421,7 +421,8 @@ def test_concurrent_writers_keep_every_counter_exact(mappers: None, concurrent_e
     assert all(isinstance(outcome, uuid.UUID) for outcome in written), written
     actual = assert_counters_exact(engine)
     assert actual["tags"]["shared"] == THREADS
-    assert SqlTagQueries(engine).all() == sorted({"brand-new", "shared", *(f"own{i}" for i in range(0, THREADS, 2))})
+    expected_tags = sorted({"brand-new", "shared", *(f"own{i}" for i in range(0, THREADS, 2))})
+    assert list(SqlTagQueries(engine).all()) == expected_tags
 
     ids = [ArticleId(outcome) for outcome in written if isinstance(outcome, uuid.UUID)]
 

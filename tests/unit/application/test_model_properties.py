@@ -354,7 +354,7 @@ class ConduitModel(RuleBasedStateMachine):
 
     @invariant()
     def tags_are_those_of_live_articles(self) -> None:
-        assert self.list_tags() == sorted({t for a in self.model.articles.values() for t in a.tags})
+        assert list(self.list_tags()) == sorted({t for a in self.model.articles.values() for t in a.tags})
 
     @invariant()
     def comments_are_those_of_live_articles(self) -> None:

@@ -162,6 +162,19 @@ def test_a_user_is_a_user_response(view: UserView) -> None:
     assert encoded["user"]["token"] == view.token
 
 
-@given(tags=st.lists(text, max_size=5))
-def test_tags_are_a_tags_response(tags: list[str]) -> None:
-    assert assert_matches(tags_json(tags), TagsResponse) == {"tags": tags}
+@given(tags=st.lists(text, max_size=5).map(tuple))
+def test_tags_are_a_tags_response(tags: tuple[str, ...]) -> None:
+    assert assert_matches(tags_json(tags), TagsResponse) == {"tags": list(tags)}
+
+
+def test_the_tags_body_is_encoded_once_per_tuple_and_never_served_for_another() -> None:
+    first, same_content = ("a", "b"), tuple(["a", "b"])
+    bodies = [bytes(tags_json(tags).body) for tags in (first, first, ("c",), same_content, ())]
+
+    assert bodies == [
+        b'{"tags":["a","b"]}',
+        b'{"tags":["a","b"]}',
+        b'{"tags":["c"]}',
+        b'{"tags":["a","b"]}',
+        b'{"tags":[]}',
+    ]
