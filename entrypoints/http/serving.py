@@ -127,14 +127,48 @@ def set_tcp_nodelay(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class CoalescedWrites:
+    """A transport whose writes made in one turn of the event loop leave in one write, at the end of that turn.
+
+    uvicorn writes a response's status line and headers, then its body, in two writes: two system calls and, with
+    TCP_NODELAY, two TCP segments. In one write the response leaves whole or not at all: a proxy in front never
+    receives the head of a response whose body was lost with a host killed between the two (nginx cannot retry
+    such a request on another host: it has already passed the headers on). Everything else is the transport's own.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._transport, name)
+
+
 class GracefulHttpToolsProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus: TCP_NODELAY on every connection; and at shutdown a connection with no
-    request in progress gets a moment for one to arrive before it is closed; a request that comes meanwhile is
-    answered (and the connection closed after it)."""
+    """uvicorn's httptools protocol, plus: TCP_NODELAY on every connection; each response written in one piece
+    (CoalescedWrites); and at shutdown a connection with no request in progress gets a moment for one to arrive
+    before it is closed; a request that comes meanwhile is answered (and the connection closed after it)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_tcp_nodelay(transport)
-        super().connection_made(transport)
+        coalesced = CoalescedWrites(transport, self.loop)
+        super().connection_made(coalesced)  # type: ignore[arg-type]  # a transport in all but name
 
     def shutdown(self) -> None:
         if self.cycle is None or self.cycle.response_complete:
