@@ -36,7 +36,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (an embedded PostgreSQL is started when DATABASE_URL is unset)."""
-    from entrypoints.database import database, upgrade
+    from entrypoints.database import check_statement_timeout, database, upgrade
     from entrypoints.http.serving import metrics_directory, serve_http
     from entrypoints.settings import PoolSizingError
 
@@ -55,6 +55,8 @@ def serve(
     with metrics_directory(), database(settings) as url:
         if settings.migrate_on_start:
             upgrade(url)
+        if settings.db_transaction_pooler:
+            check_statement_timeout(url, settings.db_statement_timeout_seconds)
         serve_http(host=host, port=port, pool=pool)
 
 

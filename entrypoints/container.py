@@ -206,7 +206,7 @@ def build_container(settings: Settings) -> Container:
             "db_pool_size": pool.pool_size,
             "db_max_overflow": pool.max_overflow,
             "db_pool_timeout": settings.db_pool_timeout_seconds,
-            "db_statement_timeout": settings.db_statement_timeout_seconds,
+            "db_statement_timeout": settings.db_statement_timeout_per_connection,
             "database_read_urls": settings.database_read_url,
             "read_your_writes_seconds": settings.read_your_writes_seconds,
             "replica_max_lag_seconds": settings.replica_max_lag_seconds,

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, exc, pool, text
 
 import migrations
 from adapters.embedded_postgres import EmbeddedPostgres
@@ -43,6 +43,32 @@ def current_revision(database_url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+def check_statement_timeout(database_url: str, expected_seconds: float) -> float | None:
+    """Through a transaction pooler (DB_TRANSACTION_POOLER) Conduit cannot ask for its statement timeout: the server
+    must give it to every connection (ALTER ROLE, or PgBouncer's connect_query). Say so, loudly, when what a
+    connection gets is not DB_STATEMENT_TIMEOUT_SECONDS. The seconds found (0: none), or None when unreachable."""
+    engine = create_engine(normalize_url(database_url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            setting = text("SELECT setting::bigint FROM pg_settings WHERE name = 'statement_timeout'")
+            found = float(connection.execute(setting).scalar_one()) / 1000
+    except exc.DBAPIError as error:
+        log.warning("could not check the server's statement_timeout: %s", type(error.orig).__name__)
+        return None
+    finally:
+        engine.dispose()
+    if abs(found - expected_seconds) > 0.001:
+        log.error(
+            "statement_timeout through the pooler is %gs, not DB_STATEMENT_TIMEOUT_SECONDS=%gs: a slow statement or a "
+            "lock wait can hold a connection that long; set it on the server, e.g. "
+            "ALTER ROLE <conduit's role> SET statement_timeout = '%dms' (README: PgBouncer)",
+            found,
+            expected_seconds,
+            round(expected_seconds * 1000),
+        )
+    return found
 
 
 def head_revision() -> str | None:

@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: float = Field(
         5.0, gt=0, description="Longest a statement (or a wait for a lock) may run before the request gets a 503."
     )
+    db_transaction_pooler: bool = Field(
+        False,
+        description="DATABASE_URL (and DATABASE_READ_URL) lead to a pooler in transaction mode (PgBouncer): Conduit "
+        "sends no startup parameters, which PgBouncer refuses; the statement timeout is then the server's "
+        "(`ALTER ROLE ... SET statement_timeout`, or PgBouncer's connect_query), checked by `conduit serve`.",
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto",
         description="`json`: a JSON object per line; `console`: readable lines; `auto`: console on a terminal, "
@@ -281,6 +287,11 @@ class Settings(BaseSettings):
         if self.redis_url:
             return "redis"
         return "postgres" if self.workers * self.replicas > 1 else "memory"
+
+    @property
+    def db_statement_timeout_per_connection(self) -> float | None:
+        """The timeout each connection asks for at start-up; none through a transaction pooler (see README)."""
+        return None if self.db_transaction_pooler else self.db_statement_timeout_seconds
 
     @property
     def migrate_on_start(self) -> bool:

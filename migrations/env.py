@@ -39,6 +39,9 @@ def run_migrations_online() -> None:
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)  # type: ignore[arg-type]
     with context.begin_transaction():
+        # Migrations are not limited by the service's statement timeout, even one set on the role (as behind
+        # PgBouncer): SET LOCAL, so it ends with the transaction and never stays on a pooled server connection.
+        context.get_bind().exec_driver_sql("SET LOCAL statement_timeout = 0")
         context.run_migrations()
 
 

@@ -30,19 +30,21 @@ class DatabaseProbe:
     def ping(self, timeout: float) -> bool:
         """`SELECT 1` on a fresh connection, never one from the pool (an exhausted pool would make the probe wait
         DB_POOL_TIMEOUT_SECONDS, and a healthy but busy service look down). libpq's connect_timeout bounds reaching
-        the server, statement_timeout bounds the query."""
+        the server, statement_timeout bounds the query: set with SET LOCAL in the probe's own transaction, never as a
+        startup parameter, which PgBouncer refuses (DB_TRANSACTION_POOLER), nor for the session, which through a
+        pooler in transaction mode would stay on a server connection that other clients get next."""
         if self._engine is None:
             return True
         dialect = self._engine.dialect
         args, params = dialect.create_connect_args(self._engine.url)
-        options = f"{params.get('options', '')} -c statement_timeout={math.ceil(timeout * 1000)}".strip()
-        params = {**params, "connect_timeout": max(LIBPQ_MIN_CONNECT_TIMEOUT, math.ceil(timeout)), "options": options}
+        params = {**params, "connect_timeout": max(LIBPQ_MIN_CONNECT_TIMEOUT, math.ceil(timeout))}
         try:
             connection = dialect.connect(*args, **params)
             try:
-                cursor = connection.cursor()
-                cursor.execute("SELECT 1")
+                cursor = connection.cursor()  # not autocommit: psycopg2 sends BEGIN first
+                cursor.execute(f"SET LOCAL statement_timeout = {math.ceil(timeout * 1000)}; SELECT 1")
                 cursor.fetchone()
+                connection.rollback()
             finally:
                 connection.close()
         except dialect.loaded_dbapi.Error as error:

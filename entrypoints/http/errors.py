@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg2 import OperationalError as DriverOperationalError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
@@ -78,6 +79,9 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)
+    # The driver's own, unwrapped: SQLAlchemy lets it out when a connection found dead is given back to the pool
+    # (resetting the autocommit of a read's connection, e.g. after PgBouncer or the server restarted).
+    @app.exception_handler(DriverOperationalError)
     def _database_unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return error_response(503, {"database": ["is unavailable, try again shortly"]}, {"Retry-After": "1"})

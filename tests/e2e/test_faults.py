@@ -550,6 +550,9 @@ def articles_locked(database_url: str) -> Iterator[Callable[[], bool]]:
 
             def someone_waits() -> bool:
                 with connection.cursor() as probe:
+                    # pg_stat_activity is read once per transaction, and this one lasts: read it afresh each time
+                    # (through PgBouncer the request may reach the lock only after the first look).
+                    probe.execute("SELECT pg_stat_clear_snapshot()")
                     probe.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
                         " AND wait_event_type = 'Lock'",
