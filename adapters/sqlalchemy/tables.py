@@ -149,6 +149,18 @@ user_favorite_counts = Table(
     Column("favorites", Integer, nullable=False),
 )
 
+# Per tag, its articles newest first: the primary key (tag, created_at, article_id) read backward is a tag's page in
+# the lists' order, one range scan however many articles carry the tag (the GIN index on articles.tags has no order).
+# Kept exact by triggers on articles (migrations/versions/0007_article_tags.py), repaired by `conduit db recount`.
+# No foreign key: the delete trigger removes an article's rows by this key (a cascade would need another index).
+article_tags = Table(
+    "article_tags",
+    metadata,
+    Column("tag", Text(collation="C"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), primary_key=True),
+    Column("article_id", Uuid, primary_key=True),
+)
+
 # Who wrote a moment ago, so that their reads stay on the primary while replicas catch up (routing.py).
 # UNLOGGED: read on the primary only, worth seconds, no WAL (migration 0005).
 recent_writes = Table(

@@ -1,4 +1,5 @@
-"""The counters behind articlesCount and GET /api/tags (migration 0004) stay equal to counting the rows.
+"""The counters behind articlesCount and GET /api/tags (migration 0004), and the per-tag index of `?tag=` pages
+(article_tags, migration 0007), stay equal to counting the rows.
 
 Every check compares each counter with `count(*)` over the rows, and what the read ports answer with the same
 truth, so a trigger that misses a path (an edit of the tags, a cascade, a TRUNCATE, two writers at once) fails here.
@@ -24,6 +25,7 @@ from adapters.sqlalchemy.database import build_session_factory
 from adapters.sqlalchemy.demo_data import SqlDemoDataWriter
 from adapters.sqlalchemy.queries import SqlArticleQueries, SqlTagQueries
 from adapters.sqlalchemy.tables import (
+    article_tags,
     article_totals,
     articles,
     favorites,
@@ -68,6 +70,14 @@ def truth(connection: Any) -> dict[str, Any]:
         "favoriters": dict(
             connection.execute(select(favorites.c.user_id, func.count()).group_by(favorites.c.user_id)).all()
         ),
+        "article_tags": {
+            tuple(row)
+            for row in connection.execute(
+                select(per_article_tags.c.tag, articles.c.created_at, articles.c.id).join(
+                    articles, articles.c.id == per_article_tags.c.id
+                )
+            )
+        },
     }
 
 
@@ -89,6 +99,7 @@ def stored(connection: Any) -> dict[str, Any]:
                 )
             ).all()
         ),
+        "article_tags": {tuple(row) for row in connection.execute(select(article_tags))},
     }
 
 
@@ -112,8 +123,20 @@ def assert_reads_exact(engine: Engine, actual: dict[str, Any]) -> None:
         follow_pairs = connection.execute(select(follows.c.follower_id, follows.c.followee_id)).all()
     assert list(SqlTagQueries(engine).all()) == sorted(actual["tags"], key=lambda t: t.encode())
     assert queries.search(ArticleFilter(limit=1), viewer_id=None).count == actual["total"]
-    for tag in (*TAG_POOL, "never-used"):
+    for tag in sorted({*TAG_POOL, *actual["tags"], "never-used"}):
         assert queries.search(ArticleFilter(tag=tag, limit=1), viewer_id=None).count == actual["tags"].get(tag, 0)
+        # A tag's page (read through article_tags): the tagged articles, newest first, ties by id, offset honoured.
+        with engine.connect() as connection:
+            newest_first = list(
+                connection.execute(
+                    select(articles.c.slug)
+                    .where(articles.c.tags.contains([tag]))
+                    .order_by(articles.c.created_at.desc(), articles.c.id.desc())
+                ).scalars()
+            )
+        for offset, limit in ((0, 100), (1, 2)):
+            page = queries.search(ArticleFilter(tag=tag, limit=limit, offset=offset), viewer_id=None)
+            assert [a.slug for a in page.articles] == newest_first[offset : offset + limit]
     for user_id, username in names.items():
         by = queries.search(ArticleFilter(author=username, limit=1), viewer_id=None)
         fan = queries.search(ArticleFilter(favorited_by=username, limit=1), viewer_id=None)
@@ -303,7 +326,13 @@ def test_one_statement_over_many_rows_and_truncate_keep_counters_exact(
 
     with engine.begin() as connection:
         connection.execute(text("TRUNCATE articles CASCADE"))
-    assert assert_counters_exact(engine) == {"total": 0, "tags": {}, "authors": {}, "favoriters": {}}
+    assert assert_counters_exact(engine) == {
+        "total": 0,
+        "tags": {},
+        "authors": {},
+        "favoriters": {},
+        "article_tags": set(),
+    }
     assert list(SqlTagQueries(engine).all()) == []
 
 
@@ -321,7 +350,7 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
         )
         uow.commit()
     assert list(SqlTagQueries(engine).all()) == ["kept"]
-    assert recount(engine) == {"articles": 0, "tags": 0, "authors": 0, "favoriters": 0}
+    assert recount(engine) == {"articles": 0, "tags": 0, "authors": 0, "favoriters": 0, "article_tags": 0}
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE articles DISABLE TRIGGER USER"))
         connection.execute(
@@ -330,6 +359,7 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
         )
         connection.execute(text("ALTER TABLE articles ENABLE TRIGGER USER"))
         connection.execute(text("UPDATE tags SET articles = 7 WHERE name = 'kept'"))
+        connection.execute(text("INSERT INTO article_tags VALUES ('kept', now(), gen_random_uuid())"))  # no article
 
     result = CliRunner().invoke(cli, ["db", "recount"], env={"DATABASE_URL": migrated_database_url})
 
@@ -339,6 +369,7 @@ def test_recount_repairs_what_was_changed_behind_the_triggers_back(
         "tags: 2 corrected",
         "authors: 1 corrected",
         "favoriters: 0 corrected",
+        "article_tags: 2 corrected",  # the hidden article's row added, the row of no article removed
     ]
     assert_counters_exact(engine)
     assert list(SqlTagQueries(engine).all()) == ["kept", "new"]  # the catalog moved: no process keeps the old list
