@@ -3,13 +3,13 @@
 import functools
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, Row, Select, bindparam, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Integer, Row, Select, bindparam, exists, false, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
 from adapters.sqlalchemy.routing import ReadRouting, reads_of
-from adapters.sqlalchemy.tables import articles, comments, favorites, follows, recent_writes, users
+from adapters.sqlalchemy.tables import article_tags, articles, comments, favorites, follows, recent_writes, users
 from application.queries import (
     ArticleFilter,
     ArticleQueries,
@@ -226,7 +226,17 @@ def _page_statements(
 ) -> tuple[Select[Any], Select[Any]]:
     """A page of one shape, carrying the total in every row; and the total alone, for a page past the end."""
     conditions: list[ColumnElement[bool]] = []
-    if tag:
+    if tag and not (author or favorited_by):
+        # The tag's newest limit + offset articles, one backward range scan of article_tags' key (in this order);
+        # the outer query orders and skips them as every list does.
+        newest = (
+            select(article_tags.c.article_id)
+            .where(article_tags.c.tag == bindparam("tag"))
+            .order_by(article_tags.c.created_at.desc(), article_tags.c.article_id.desc())
+            .limit(bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer))
+        )
+        conditions.append(articles.c.id.in_(newest))
+    elif tag:  # with another filter the page is bounded by that one's rows, checked against the tag (GIN)
         conditions.append(articles.c.tags.contains(bindparam("tag_list", type_=articles.c.tags.type)))
     if author:
         conditions.append(articles.c.author_id == _user_id(bindparam("author")))
