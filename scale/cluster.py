@@ -1,6 +1,7 @@
 """A local Conduit cluster on one machine: PostgreSQL primary + hot standby, PgBouncer, N Conduit hosts, nginx.
 
-    scale/cluster up [--replicas N] [--cpu-quota 30%]   start what is missing (idempotent; repairs what is down)
+    scale/cluster up [--replicas N] [--cpu-quota 30%] [--login-limit 100000/minute] [--registration-limit ...]
+                                                         start what is missing (idempotent; repairs what is down)
     scale/cluster status [--json]                        each component and whether it is healthy (exit 1 if not)
     scale/cluster down                                   stop and remove everything `up` started (idempotent)
 
@@ -15,7 +16,11 @@ Layout (slot s):
   PgBouncer 55434+100s on 127.0.0.1 and the bridge address 10.77.s.1, transaction pooling, database `conduit`
   (the primary, pool 20) and `conduit_ro` (the standby, pool 20);
   Conduit hosts: each in network namespace conduit<s>-h<i> at 10.77.s.(10+i):8000, joined by veth pairs to the
-  bridge; where namespaces are not allowed, on 127.0.0.1:55480+100s+i instead;
+  bridge; where namespaces are not allowed, on 127.0.0.1:55480+100s+i instead. They reach both databases through
+  PgBouncer (DB_TRANSACTION_POOLER=true: no startup parameters; the statement timeout is PgBouncer's
+  connect_query), read from the standby (DATABASE_READ_URL), and limit logins and registrations per client
+  address in one store they all share (RATE_LIMIT_STORE=postgres, CONDUIT_REPLICAS=N; the client address from
+  X-Forwarded-For when the request comes from nginx, i.e. from the bridge address, or 127.0.0.1 on loopback);
   nginx on 127.0.0.1:55480+100s: least_conn over the hosts, passive health checks, idempotent requests retried on
   another host.
 All components are the distribution's packages (nginx and pgbouncer are installed with apt-get when missing).
@@ -43,6 +48,8 @@ from typing import Any
 
 import psycopg2
 
+from application.rate_limits import RateLimit
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 CONDUIT = ROOT / ".venv" / "bin" / "conduit"
@@ -50,8 +57,15 @@ PG_USER = "postgres"  # the OS user that runs PostgreSQL and PgBouncer (both ref
 APP_ROLE = "conduit"
 POOL_SIZE = 20  # PgBouncer server connections per database (primary and standby each)
 HOST_PORT_IN_NETNS = 8000
-STATEMENT_TIMEOUT_MS = 5000  # what the app asks for with `options`, which PgBouncer cannot pass on: set per server
+STATEMENT_TIMEOUT_MS = 5000  # DB_STATEMENT_TIMEOUT_SECONDS: the hosts send no `options`, PgBouncer sets it per server
 START_TIMEOUT = 60.0
+# Rate limits of the hosts unless `up` is told otherwise: far above what the proof tests and scale/bench.py send
+# from their few client addresses, so only a test that asks for a small limit meets one.
+DEFAULT_LOGIN_LIMIT = "100000/minute"
+DEFAULT_REGISTRATION_LIMIT = "100000/minute"
+# Host settings that do not need a restart when they change: with RATE_LIMIT_STORE=postgres set explicitly,
+# CONDUIT_REPLICAS changes nothing a host does, and scaling out must not restart the hosts already serving.
+RESTART_EXEMPT = ("CONDUIT_REPLICAS",)
 
 
 class ClusterError(RuntimeError):
@@ -313,6 +327,7 @@ class Cluster:
         self.layout = Layout(slot)
         self.config: dict[str, Any] = {}
         self.children: dict[int, subprocess.Popen[bytes]] = {}  # hosts started by this command
+        self.log_offsets: dict[int, int] = {}  # where their logs stood when they were started
         if self.layout.config_file.exists():
             self.config = json.loads(self.layout.config_file.read_text())
 
@@ -371,7 +386,23 @@ class Cluster:
             "pgbouncer_read": urls["DATABASE_READ_URL"],
             "pool_size": POOL_SIZE,
             "app_role": APP_ROLE,
+            "login_limit": self.limits["login"],
+            "registration_limit": self.limits["registration"],
+            "rate_limit_store": "postgres",
+            "trusted_proxies": self.trusted_proxies,
         }
+
+    @property
+    def limits(self) -> dict[str, str]:
+        return {
+            "login": str(self.config.get("login_limit", DEFAULT_LOGIN_LIMIT)),
+            "registration": str(self.config.get("registration_limit", DEFAULT_REGISTRATION_LIMIT)),
+        }
+
+    @property
+    def trusted_proxies(self) -> str:
+        """Where nginx's requests come from, as a host sees them: only these may name the client (X-Forwarded-For)."""
+        return self.layout.bridge_ip if self.netns else "127.0.0.1"
 
     # ------------------------------------------------------------------------------------------- up
 
@@ -548,9 +579,9 @@ class Cluster:
                 "reserve_pool_size = 0",
                 f"max_db_connections = {POOL_SIZE}",
                 "max_client_conn = 2000",
-                # psycopg2 and the app send `options` (statement_timeout) and SQLAlchemy `extra_float_digits`;
-                # PgBouncer cannot carry them per client in transaction mode: connect_query sets the timeout.
-                "ignore_startup_parameters = extra_float_digits,options",
+                # No ignore_startup_parameters: the hosts run with DB_TRANSACTION_POOLER=true and send none, and a
+                # client that sends `options` is refused rather than silently losing its statement timeout.
+                # connect_query gives every server connection the timeout instead.
                 "server_reset_query =",
                 "server_check_delay = 10",
                 f"logfile = {layout.logs / 'pgbouncer.log'}",
@@ -599,6 +630,14 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise ClusterError(f"conduit host {host}: not ready after {START_TIMEOUT:.0f} s (see {log_file})")
             time.sleep(0.2)
+        # `conduit serve` checked the statement timeout through PgBouncer before serving (DB_TRANSACTION_POOLER): an
+        # error there means a slow statement could hold a pooled connection without bound. Not a healthy host.
+        with log_file.open("rb") as handle:
+            handle.seek(self.log_offsets.get(host, 0))
+            since_start = handle.read().decode(errors="replace")
+        if "statement_timeout through the pooler" in since_start or "could not check the server's" in since_start:
+            lines = [line for line in since_start.splitlines() if "statement_timeout" in line]
+            raise ClusterError(f"conduit host {host}: statement timeout through PgBouncer is wrong: {lines[-1]}")
 
     def _cgroups(self) -> None:
         kind = self.config.get("cgroup")
@@ -624,20 +663,37 @@ class Cluster:
                 (host_group / "cpu.cfs_quota_us").write_text(str(int(quota * period)) if quota else "-1")
 
     def _host_env(self, host: int) -> dict[str, str]:
-        trusted = self.layout.bridge_ip if self.netns else "127.0.0.1"
         return {
             **self._base_env(),
             **self.database_urls(from_host=True),
+            # Both URLs lead to PgBouncer in transaction mode: no startup parameters (PgBouncer would refuse
+            # `options`); the statement timeout is its connect_query's, which `conduit serve` checks at start.
+            "DB_TRANSACTION_POOLER": "true",
+            "DB_STATEMENT_TIMEOUT_SECONDS": f"{STATEMENT_TIMEOUT_MS / 1000:g}",
             "CONDUIT_ENV": "production",  # no migrate-on-start (cluster up migrates once), a real JWT secret
             "JWT_SECRET": self.config["jwt_secret"],  # shared: a token from one host is good on every other
             "LOG_LEVEL": "WARNING",
             "LOG_FORMAT": "json",
-            # Rate limits are counted per process until the shared store (RATE_LIMIT_STORE) lands: off here, so
-            # that load runs through one address are not limited and hosts do not disagree.
-            "RATE_LIMIT_ENABLED": "false",
-            "TRUSTED_PROXIES": trusted,  # nginx: client addresses from X-Forwarded-For
+            # Login and registration attempts counted in the primary's `rate_limits` table, which every host
+            # shares: a client gets the limit once, whichever hosts nginx sends it to.
+            "RATE_LIMIT_ENABLED": "true",
+            "RATE_LIMIT_STORE": "postgres",
+            "CONDUIT_REPLICAS": str(self.replicas),
+            "RATE_LIMIT_LOGIN": self.limits["login"],
+            "RATE_LIMIT_REGISTRATION": self.limits["registration"],
+            "TRUSTED_PROXIES": self.trusted_proxies,  # nginx: client addresses from X-Forwarded-For
             "CONDUIT_SCALE_HOST": str(host),  # marks the process as ours (and which host it is)
         }
+
+    def _host_env_changed(self, host: int, pid: int) -> bool:
+        """The running host was started with other settings than it would be now (a new limit, an older cluster)."""
+        try:
+            raw = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            return True
+        running = dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+        wanted = self._host_env(host)
+        return any(running.get(name) != value for name, value in wanted.items() if name not in RESTART_EXEMPT)
 
     def _start_host(self, host: int) -> bool:
         """Start host `host` unless it runs and is ready; True when started."""
@@ -650,9 +706,12 @@ class Cluster:
         group = cgroup_dir(self.config.get("cgroup"), layout, host)
         pid = read_pid(pid_file)
         if pid_alive(pid, "conduit serve") and http_get(ready) == 200:
-            if group is not None:  # running since before a cap was asked for: move it in (a no-op if there)
-                (group / "cgroup.procs").write_text(str(pid))
-            return False
+            assert pid is not None
+            if not self._host_env_changed(host, pid):
+                if group is not None:  # running since before a cap was asked for: move it in (a no-op if there)
+                    (group / "cgroup.procs").write_text(str(pid))
+                return False
+            log(f"conduit host {host}: settings changed, restarting it")
         stop_pid(pid, "conduit serve")
         command = [str(CONDUIT), "serve", "--host", address if not self.netns else "0.0.0.0", "--port", str(port)]  # noqa: S104
         if self.netns:
@@ -663,7 +722,9 @@ class Cluster:
         workdir.mkdir(exist_ok=True)  # its working directory: no stray .env is read
         where = f"{layout.netns(host)} {address}:{port}" if self.netns else f"{address}:{port}"
         log(f"starting conduit host {host} ({where})")
-        with (layout.logs / f"host{host}.log").open("ab") as out:
+        log_file = layout.logs / f"host{host}.log"
+        self.log_offsets[host] = log_file.stat().st_size if log_file.exists() else 0
+        with log_file.open("ab") as out:
             process = subprocess.Popen(  # noqa: S603 - our own command line
                 command,
                 env=self._host_env(host),
@@ -858,6 +919,12 @@ http {{
         if self.config:
             notes.append(f"mode: {'netns' if self.netns else 'loopback'} ({self.config.get('netns_reason', '')})")
             notes.append(f"cpu caps: {self.config.get('cgroup_reason', '')}")
+            limits = self.limits
+            notes.append(
+                f"rate limits: login {limits['login']}, registration {limits['registration']} per client address,"
+                f" shared by the {self.replicas} host(s) (PostgreSQL store); client from X-Forwarded-For when sent by"
+                f" {self.trusted_proxies}"
+            )
         for note in notes:
             rows.append(("note", True, note))
         healthy = bool(self.config) and all(ok for _, ok, _ in rows)
@@ -875,6 +942,14 @@ def parse_quota(value: str) -> float | None:
     if not 0.01 <= number <= 64:
         raise argparse.ArgumentTypeError("a share of one core: 30% or 0.3 (up to 64 cores)")
     return number
+
+
+def parse_limit(value: str) -> str:
+    """A rate limit as the app reads it (RATE_LIMIT_LOGIN), refused here rather than by hosts that fail to start."""
+    try:
+        return str(RateLimit.parse(value))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 @contextlib.contextmanager
@@ -906,6 +981,15 @@ def main(argv: list[str] | None = None) -> int:
         default=argparse.SUPPRESS,
         help="cap each host at this share of a core (30%%), `none` to uncap; default: as before",
     )
+    for action, default in (("login", DEFAULT_LOGIN_LIMIT), ("registration", DEFAULT_REGISTRATION_LIMIT)):
+        up.add_argument(
+            f"--{action}-limit",
+            type=parse_limit,
+            default=None,
+            metavar="N/PERIOD",
+            help=f"{action} attempts per client address, counted across all hosts (RATE_LIMIT_"
+            f"{action.upper()}: 20/minute, 100/hour, 5/15minutes); default: as before, else {default}",
+        )
     commands.add_parser("down", help="stop and remove everything (idempotent)")
     status = commands.add_parser("status", help="each component and whether it is healthy")
     status.add_argument("--json", action="store_true")
@@ -919,6 +1003,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not 1 <= replicas <= 9:
                     parser.error("--replicas: 1 to 9")
                 quota = args.cpu_quota if "cpu_quota" in args else cluster.config.get("cpu_quota")
+                for name, limit in (("login", args.login_limit), ("registration", args.registration_limit)):
+                    if limit is not None:  # kept in cluster.json: a later `up` without it keeps it
+                        cluster.config[f"{name}_limit"] = limit
                 cluster.up(replicas, quota)
                 return 0
             if args.command == "down":
