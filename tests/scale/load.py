@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection to one base URL; reconnects after an error."""
+    """One keep-alive HTTP/1.1 connection to one base URL; reconnects after an error. `forwarded_for`: the client
+    address the hosts see (X-Forwarded-For), as nginx would name it; the hosts trust it from the cluster's side."""
 
-    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 10.0, forwarded_for: str | None = None) -> None:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.timeout = timeout
+        self.forwarded_for = forwarded_for
         self.connection: http.client.HTTPConnection | None = None
 
     def request(
@@ -26,6 +28,8 @@ class Client:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Token {token}"
+        if self.forwarded_for:
+            headers["X-Forwarded-For"] = self.forwarded_for
         payload = json.dumps(body).encode() if body is not None else None
         if self.connection is None:
             self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
