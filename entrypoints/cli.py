@@ -41,13 +41,13 @@ def serve(
     from entrypoints.settings import PoolSizingError
 
     settings = load_settings()
-    # Each worker reads its settings from the environment: it learns it has siblings (RATE_LIMIT_STORE=auto).
-    os.environ["CONDUIT_WORKERS"] = str(workers)
     try:
         pool = settings.pool_plan(workers)  # before anything starts: a worker count the database cannot take
     except PoolSizingError as error:
         typer.secho(f"cannot serve with --workers {workers}: {error}", err=True, fg="red")
         raise typer.Exit(2) from None
+    # Each worker reads its settings from the environment: it learns it has siblings (RATE_LIMIT_STORE=auto).
+    os.environ["CONDUIT_WORKERS"] = str(workers)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler it found: make
     # that an orderly exit, so the embedded database below is released instead of the process dying outright.
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -233,4 +233,6 @@ def use_memory_adapters(container: Container, store: InMemoryStore | None = None
     container.tag_queries.override(providers.Factory(InMemoryTagQueries, store=store))
     container.user_queries.override(providers.Factory(InMemoryUserQueries, store=store))
     container.demo_data_writer.override(providers.Factory(InMemoryDemoDataWriter, store=store))
+    if container.config.rate_limit_store() == "postgres":  # there is no database to keep the counters in
+        container.rate_limit_store.override(providers.ThreadSafeSingleton(InMemoryRateLimitStore))
     return store

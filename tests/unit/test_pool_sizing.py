@@ -93,6 +93,7 @@ def test_a_plan_never_exceeds_the_budget(budget: int, workers: int, pool_size: i
 def test_serve_refuses_a_worker_count_the_database_cannot_take(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_POOL_SIZE", "10")
     monkeypatch.setenv("DB_MAX_CONNECTIONS", "40")
+    monkeypatch.setenv("CONDUIT_WORKERS", "1")  # `serve` sets it for its workers: restored after the test
 
     result = CliRunner().invoke(cli, ["serve", "--workers", "4"])
 
