@@ -3,12 +3,25 @@
 import functools
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, Integer, Row, Select, bindparam, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
-from adapters.sqlalchemy.routing import ReadRouting, reads_of
+from adapters.sqlalchemy.routing import DriverRead, ReadRouting, reads_of
 from adapters.sqlalchemy.tables import article_tags, articles, comments, favorites, follows, recent_writes, users
 from application.queries import (
     ArticleFilter,
@@ -77,9 +90,12 @@ _NOTE_WRITE = (
     .values(user_id=bindparam("user_id"), wrote_at=func.now())
     .on_conflict_do_update(index_elements=[recent_writes.c.user_id], set_={"wrote_at": func.now()})
 )
-_SESSION_CHECKS = {
-    False: _SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently")),
-    True: _SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently")).add_cte(_NOTE_WRITE.cte("noted")),
+_SESSION_CHECK_READ = DriverRead(_SESSION_CHECK)
+_SESSION_CHECK_READS = {
+    False: DriverRead(_SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently"))),
+    True: DriverRead(
+        _SESSION_CHECK.add_columns(_WROTE_RECENTLY.label("wrote_recently")).add_cte(_NOTE_WRITE.cte("noted"))
+    ),
 }
 
 
@@ -94,10 +110,11 @@ class SqlUserQueries(UserQueries):
         replicas = self._reads.has_replicas
         if replicas:
             parameters["window_seconds"] = self._reads.recent_write_seconds
-        with self._reads.primary.connect() as connection:
-            row = connection.execute(_SESSION_CHECKS[writing] if replicas else _SESSION_CHECK, parameters).one_or_none()
-        if row is None:
+        read = _SESSION_CHECK_READS[writing] if replicas else _SESSION_CHECK_READ
+        rows = self._reads.fetch(read, parameters, primary=True)
+        if not rows:
             return None
+        row = rows[0]
         if replicas and (writing or row.wrote_recently):
             self._reads.stay_on_primary()  # the user reads their own writes
         account = AccountView(email=row.email, username=row.username, bio=row.bio, image=row.image)
@@ -119,9 +136,11 @@ class SqlUserQueries(UserQueries):
 
 
 _PROFILE = {
-    signed_in: select(
-        users.c.username, users.c.bio, users.c.image, _following(signed_in, users.c.id).label("following")
-    ).where(users.c.username == bindparam("username"))
+    signed_in: DriverRead(
+        select(
+            users.c.username, users.c.bio, users.c.image, _following(signed_in, users.c.id).label("following")
+        ).where(users.c.username == bindparam("username"))
+    )
     for signed_in in (False, True)
 }
 
@@ -133,10 +152,8 @@ class SqlProfileQueries(ProfileQueries):
     def find(self, username: str, *, viewer_id: UserId | None) -> ProfileView | None:
         if not storable(username):
             return None
-        query = _PROFILE[viewer_id is not None]
-        with self._reads.connect() as connection:
-            row = connection.execute(query, _parameters(viewer_id, username=username)).one_or_none()
-        return _profile(row) if row else None
+        rows = self._reads.fetch(_PROFILE[viewer_id is not None], _parameters(viewer_id, username=username))
+        return _profile(rows[0]) if rows else None
 
 
 class SqlArticleQueries(ArticleQueries):
@@ -171,20 +188,18 @@ class SqlArticleQueries(ArticleQueries):
         page, total = _page_statements(tag=False, author=False, favorited_by=False, feed=True, signed_in=True)
         return self._page(page, total, _parameters(viewer_id, limit=limit, offset=offset))
 
-    def _one(self, statement: Select[Any], viewer_id: UserId | None, key: object) -> ArticleView | None:
-        with self._reads.connect() as connection:
-            row = connection.execute(statement, _parameters(viewer_id, key=key)).one_or_none()
-        return _article(row, with_body=True) if row else None
+    def _one(self, read: DriverRead, viewer_id: UserId | None, key: object) -> ArticleView | None:
+        rows = self._reads.fetch(read, _parameters(viewer_id, key=key))
+        return _article(rows[0], with_body=True) if rows else None
 
-    def _page(self, page: Select[Any], total: Select[Any], parameters: dict[str, Any]) -> ArticlePage:
-        with self._reads.connect() as connection:
-            rows = connection.execute(page, parameters).all()
-            if rows:
-                count = rows[0].articles_count
-            elif parameters["offset"] == 0:
-                count = 0  # not one match
-            else:  # past the end, no row carries the total: ask for it alone
-                count = connection.execute(total, parameters).scalar_one()
+    def _page(self, page: DriverRead, total: DriverRead, parameters: dict[str, Any]) -> ArticlePage:
+        rows = self._reads.fetch(page, parameters)
+        if rows:
+            count = rows[0].articles_count
+        elif parameters["offset"] == 0:
+            count = 0  # not one match
+        else:  # past the end, no row carries the total: ask for it alone
+            count = self._reads.fetch(total, parameters)[0][0]
         return ArticlePage(articles=tuple(_article(row, with_body=False) for row in rows), count=count)
 
 
@@ -216,14 +231,14 @@ def _articles_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
 
 
 @functools.cache
-def _one_statement(by: Literal["id", "slug"], *, signed_in: bool) -> Select[Any]:
-    return _articles_query(signed_in=signed_in, with_body=True).where(articles.c[by] == bindparam("key"))
+def _one_statement(by: Literal["id", "slug"], *, signed_in: bool) -> DriverRead:
+    return DriverRead(_articles_query(signed_in=signed_in, with_body=True).where(articles.c[by] == bindparam("key")))
 
 
 @functools.cache
 def _page_statements(
     *, tag: bool, author: bool, favorited_by: bool, feed: bool, signed_in: bool
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[DriverRead, DriverRead]:
     """A page of one shape, carrying the total in every row; and the total alone, for a page past the end."""
     conditions: list[ColumnElement[bool]] = []
     if tag and not (author or favorited_by):
@@ -246,9 +261,25 @@ def _page_statements(
         )
         conditions.append(articles.c.id.in_(fans_favorites))
     if feed:
-        conditions.append(
-            articles.c.author_id.in_(select(follows.c.followee_id).where(follows.c.follower_id == _VIEWER))
+        # Each followed author's newest limit + offset articles (one index range scan per author), and of those the
+        # page's ids: the cost follows whom the viewer follows, never how many newer articles others wrote, and the
+        # outer query works out authors, counts and flags for the page's rows only (so it skips nothing more).
+        per_author = (
+            select(articles.c.id, articles.c.created_at)
+            .where(articles.c.author_id == follows.c.followee_id)
+            .order_by(articles.c.created_at.desc(), articles.c.id.desc())
+            .limit(bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer))
+            .lateral("per_author")
         )
+        feed_page = (
+            select(per_author.c.id)
+            .select_from(follows.join(per_author, true()))
+            .where(follows.c.follower_id == _VIEWER)
+            .order_by(per_author.c.created_at.desc(), per_author.c.id.desc())
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+        conditions.append(articles.c.id.in_(feed_page))
         total = counts.feed_total(_VIEWER)
     else:
         total = counts.search_total(
@@ -262,10 +293,10 @@ def _page_statements(
         .where(*conditions)
         .order_by(articles.c.created_at.desc(), articles.c.id.desc())
         .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .offset(0 if feed else bindparam("offset"))  # the feed's page is cut inside
         .add_columns(total.label("articles_count"))  # uncorrelated: computed once per statement
     )
-    return page, select(total)
+    return DriverRead(page), DriverRead(select(total.label("articles_count")))
 
 
 def _article(row: Row[Any], *, with_body: bool) -> ArticleView:
@@ -285,23 +316,25 @@ def _article(row: Row[Any], *, with_body: bool) -> ArticleView:
 
 # One statement: the article LEFT JOINed to its comments tells "no article" (no row) from "no comments".
 _COMMENTS = {
-    signed_in: select(
-        comments.c.id,
-        comments.c.body,
-        comments.c.created_at,
-        comments.c.updated_at,
-        users.c.username,
-        users.c.bio,
-        users.c.image,
-        _following(signed_in, comments.c.author_id).label("following"),
-    )
-    .select_from(
-        articles.outerjoin(comments, comments.c.article_id == articles.c.id).outerjoin(
-            users, users.c.id == comments.c.author_id
+    signed_in: DriverRead(
+        select(
+            comments.c.id,
+            comments.c.body,
+            comments.c.created_at,
+            comments.c.updated_at,
+            users.c.username,
+            users.c.bio,
+            users.c.image,
+            _following(signed_in, comments.c.author_id).label("following"),
         )
+        .select_from(
+            articles.outerjoin(comments, comments.c.article_id == articles.c.id).outerjoin(
+                users, users.c.id == comments.c.author_id
+            )
+        )
+        .where(articles.c.slug == bindparam("slug"))
+        .order_by(comments.c.created_at.desc(), comments.c.id.desc())
     )
-    .where(articles.c.slug == bindparam("slug"))
-    .order_by(comments.c.created_at.desc(), comments.c.id.desc())
     for signed_in in (False, True)
 }
 
@@ -313,8 +346,7 @@ class SqlCommentQueries(CommentQueries):
     def for_article(self, slug: str, *, viewer_id: UserId | None) -> list[CommentView] | None:
         if not storable(slug):
             return None
-        with self._reads.connect() as connection:
-            rows = connection.execute(_COMMENTS[viewer_id is not None], _parameters(viewer_id, slug=slug)).all()
+        rows = self._reads.fetch(_COMMENTS[viewer_id is not None], _parameters(viewer_id, slug=slug))
         if not rows:
             return None
         return [

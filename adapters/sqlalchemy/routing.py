@@ -15,16 +15,21 @@ import contextlib
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Select, text
+from sqlalchemy.dialects.postgresql.psycopg2 import dialect as psycopg2_dialect
 from sqlalchemy.exc import DBAPIError
 
 from adapters.sqlalchemy.database import read_only
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _on_primary: ContextVar[bool] = ContextVar("conduit_reads_on_primary", default=False)
 
@@ -63,6 +68,7 @@ class ReadRouting:
         on_status: Callable[[ReplicaStatus], None] = lambda status: None,
     ) -> None:
         self.primary = read_only(primary)
+        self._primary_engine = primary
         self.recent_write_seconds = recent_write_seconds
         self._replicas = [_Replica(name, engine) for name, engine in replicas]
         self._max_lag, self._poll_seconds, self._on_status = max_lag_seconds, poll_seconds, on_status
@@ -86,6 +92,9 @@ class ReadRouting:
             yield used
 
     def _replica_connection(self) -> Connection | None:
+        return self._from_a_replica(lambda replica: replica.reads.connect())
+
+    def _from_a_replica(self, connect: Callable[["_Replica"], T]) -> T | None:
         usable = [replica for replica in self._replicas if self._usable(replica.status)]
         if not usable:
             return None
@@ -93,11 +102,24 @@ class ReadRouting:
         for offset in range(len(usable)):
             replica = usable[(first + offset) % len(usable)]
             try:
-                return replica.reads.connect()
+                return connect(replica)
             except DBAPIError as error:
                 log.warning("read replica %s refused a connection: %s", replica.name, error.orig)
                 self._record(replica, ReplicaStatus(replica.name, up=False, lag_seconds=None))
         return None
+
+    def fetch(self, read: "DriverRead", parameters: Mapping[str, object], *, primary: bool = False) -> list[Any]:
+        """Run a read through the driver itself, on a usable replica (unless `primary`) or the primary."""
+        pooled = None
+        if self._replicas and not primary and not _on_primary.get():
+            pooled = self._from_a_replica(lambda replica: (replica.engine, replica.engine.raw_connection()))
+        engine, connection = (
+            pooled if pooled is not None else (self._primary_engine, self._primary_engine.raw_connection())
+        )
+        try:
+            return read.run(engine, connection.dbapi_connection, parameters)
+        finally:
+            connection.close()  # back to the pool
 
     def _usable(self, status: ReplicaStatus) -> bool:
         return status.up and status.lag_seconds is not None and status.lag_seconds <= self._max_lag
@@ -146,6 +168,41 @@ class ReadRouting:
                 self.poll()
             except Exception:  # the monitor must outlive any surprise; the next round tries again
                 log.exception("measuring the read replicas failed")
+
+
+class DriverRead:
+    """A read statement compiled once to the driver's SQL and run with the driver itself, in autocommit, on a pooled
+    connection. SQLAlchemy's per-execution machinery costs ~120 µs of CPU per statement (measured: a session check
+    217 µs through a Connection, 98 µs this way), more than PostgreSQL spends on these statements; the pool (and its
+    dead-connection check) and the statement's construction in SQLAlchemy Core stay. The engine's
+    `before_cursor_execute` listeners are told of each statement, as SQLAlchemy itself tells them (statement counts
+    in the tests, the read-replica tests' routing record). Rows come back as named tuples of the selected columns.
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        compiled = statement.compile(dialect=_DRIVER_DIALECT)
+        self.sql = str(compiled)
+        self._defaults = dict(compiled.params)  # literal values SQLAlchemy made bind parameters of
+        self._row: Any = namedtuple("Row", [column.key for column in statement.selected_columns])  # type: ignore[misc]
+
+    def run(self, engine: Engine, dbapi_connection: Any, parameters: Mapping[str, object]) -> list[Any]:
+        values = {**self._defaults, **{name: _driver_value(value) for name, value in parameters.items()}}
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                engine.dispatch.before_cursor_execute(None, cursor, self.sql, values, None, False)
+                cursor.execute(self.sql, values)
+                return [self._row._make(row) for row in cursor.fetchall()]
+        finally:
+            if not dbapi_connection.closed:
+                dbapi_connection.autocommit = False  # as the pool's other users expect it
+
+
+_DRIVER_DIALECT = psycopg2_dialect()  # type: ignore[no-untyped-call]
+
+
+def _driver_value(value: object) -> object:
+    return str(value) if isinstance(value, uuid.UUID) else value  # SQLAlchemy's Uuid type does this for the driver
 
 
 def reads_of(source: "Engine | ReadRouting") -> ReadRouting:
