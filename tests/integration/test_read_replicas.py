@@ -207,3 +207,17 @@ def test_a_replica_that_is_down_sends_reads_to_the_primary(
             ReplicaStatus("127.0.0.1:" + nowhere.rsplit(":", maxsplit=1)[-1], up=False, lag_seconds=None)
         ]
         assert f'conduit_db_replica_up{{replica="{statuses[0].name}"}} 0.0' in metrics
+
+
+def test_the_select_one_ceiling_reads_through_the_driver_like_the_api(
+    mappers: None, clean_database: Engine, migrated_database_url: str
+) -> None:
+    settings = Settings(_env_file=None, database_url=migrated_database_url, bench_routes=True)
+    container = build_container(settings)
+    with TestClient(create_app(container, settings)) as client:
+        recorder = Recorder()
+        recorder.watch("primary", container.engine())
+        response = client.get("/bench/select1")
+
+    assert (response.status_code, response.json()) == (200, {"ok": True, "value": 1})
+    assert recorder.take() == ["primary"]
