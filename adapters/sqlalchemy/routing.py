@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import psycopg2
 from sqlalchemy import Connection, Engine, Select, text
 from sqlalchemy.dialects.postgresql.psycopg2 import dialect as psycopg2_dialect
 from sqlalchemy.exc import DBAPIError
@@ -118,6 +119,11 @@ class ReadRouting:
         )
         try:
             return read.run(engine, connection.dbapi_connection, parameters)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            # The connection may be dead (the server went away mid-statement): the pool must not reset and keep it,
+            # as SQLAlchemy does for the statements it runs itself. The caller still gets the error (a 503).
+            connection.invalidate(error)
+            raise
         finally:
             connection.close()  # back to the pool
 

@@ -5,17 +5,23 @@ statement is what these tests observe. A real streaming standby (lag, recovery) 
 tests (tests/scale).
 """
 
+import contextlib
 import contextvars
+import logging
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, func, literal_column, select, text
 
-from adapters.sqlalchemy.routing import LAG, ReadRouting, ReplicaStatus
+from adapters.sqlalchemy.database import build_engine
+from adapters.sqlalchemy.routing import LAG, DriverRead, ReadRouting, ReplicaStatus
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -221,3 +227,44 @@ def test_the_select_one_ceiling_reads_through_the_driver_like_the_api(
 
     assert (response.status_code, response.json()) == (200, {"ok": True, "value": 1})
     assert recorder.take() == ["primary"]
+
+
+def test_a_read_whose_connection_dies_mid_statement_leaves_the_pool_clean(
+    migrated_database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The driver's error reaches the caller (a 503 over HTTP); the dead connection is invalidated rather than
+    reset and kept (which would log a traceback), and the next read gets a fresh one."""
+    engine = build_engine(migrated_database_url, pool_size=1, max_overflow=0)
+    routing = ReadRouting(engine)
+    slow = DriverRead(select(func.pg_sleep(5).label("slept")))
+
+    def kill_it() -> None:
+        time.sleep(0.5)
+        with engine_for_admin(migrated_database_url) as admin:
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()"
+                )
+            )
+
+    killer = threading.Thread(target=kill_it)
+    killer.start()
+    with caplog.at_level(logging.ERROR, logger="sqlalchemy.pool"), pytest.raises(psycopg2.OperationalError):
+        routing.fetch(slow, {})
+    killer.join()
+    after = routing.fetch(DriverRead(select(literal_column("1").label("one"))), {})
+    engine.dispose()
+
+    assert [row.one for row in after] == [1]
+    assert [record.getMessage() for record in caplog.records] == []
+
+
+@contextlib.contextmanager
+def engine_for_admin(url: str) -> Iterator[Any]:
+    admin = build_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with admin.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    finally:
+        admin.dispose()
