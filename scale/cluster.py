@@ -12,17 +12,19 @@ second, independent bed (other ports, subnet, names): the proof tests use their 
 puts the hosts on loopback ports even where namespaces work (what happens by itself where they are refused).
 
 Layout (slot s):
-  PostgreSQL primary 127.0.0.1:55432+100s, hot standby (pg_basebackup -R) 127.0.0.1:55433+100s;
-  PgBouncer 55434+100s on 127.0.0.1 and the bridge address 10.77.s.1, transaction pooling, database `conduit`
+  PostgreSQL primary 127.0.0.1:24432+100s, hot standby (pg_basebackup -R) 127.0.0.1:24433+100s;
+  PgBouncer 24434+100s on 127.0.0.1 and the bridge address 10.77.s.1, transaction pooling, database `conduit`
   (the primary, pool 20) and `conduit_ro` (the standby, pool 20);
   Conduit hosts: each in network namespace conduit<s>-h<i> at 10.77.s.(10+i):8000, joined by veth pairs to the
-  bridge; where namespaces are not allowed, on 127.0.0.1:55480+100s+i instead. They reach both databases through
+  bridge; where namespaces are not allowed, on 127.0.0.1:24480+100s+i instead. They reach both databases through
   PgBouncer (DB_TRANSACTION_POOLER=true: no startup parameters; the statement timeout is PgBouncer's
   connect_query), read from the standby (DATABASE_READ_URL), and limit logins and registrations per client
   address in one store they all share (RATE_LIMIT_STORE=postgres, CONDUIT_REPLICAS=N; the client address from
   X-Forwarded-For when the request comes from nginx, i.e. from the bridge address, or 127.0.0.1 on loopback);
-  nginx on 127.0.0.1:55480+100s: least_conn over the hosts, passive health checks, idempotent requests retried on
+  nginx on 127.0.0.1:24480+100s: least_conn over the hosts, passive health checks, idempotent requests retried on
   another host.
+Every port sits below the kernel's ephemeral range (32768-60999 by default): an outgoing connection (the test
+suite's own, say) may hold any port in that range for a while, and a listener that needs it then cannot start.
 All components are the distribution's packages (nginx and pgbouncer are installed with apt-get when missing).
 """
 
@@ -57,6 +59,7 @@ PG_USER = "postgres"  # the OS user that runs PostgreSQL and PgBouncer (both ref
 APP_ROLE = "conduit"
 POOL_SIZE = 20  # PgBouncer server connections per database (primary and standby each)
 HOST_PORT_IN_NETNS = 8000
+PORT_BASE = 24000  # below the ephemeral range: no client socket can be holding our ports (see the docstring)
 STATEMENT_TIMEOUT_MS = 5000  # DB_STATEMENT_TIMEOUT_SECONDS: the hosts send no `options`, PgBouncer sets it per server
 START_TIMEOUT = 60.0
 # Rate limits of the hosts unless `up` is told otherwise: far above what the proof tests and scale/bench.py send
@@ -84,7 +87,7 @@ class Layout:
 
     @property
     def primary_port(self) -> int:
-        return 55432 + 100 * self.slot
+        return PORT_BASE + 432 + 100 * self.slot
 
     @property
     def standby_port(self) -> int:
@@ -96,7 +99,7 @@ class Layout:
 
     @property
     def nginx_port(self) -> int:
-        return 55480 + 100 * self.slot
+        return PORT_BASE + 480 + 100 * self.slot
 
     def loopback_port(self, host: int) -> int:
         return self.nginx_port + host
@@ -168,6 +171,14 @@ def sh(
 
 def as_postgres(*args: str | Path, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return sh("runuser", "-u", PG_USER, "--", *args, check=check, timeout=timeout, cwd="/")
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    """The last lines of a log, for an error message that explains itself."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(unreadable: {error})"
 
 
 def wait_for(what: str, probe: Callable[[], bool], timeout: float = START_TIMEOUT, interval: float = 0.1) -> None:
@@ -498,7 +509,11 @@ class Cluster:
         if status.returncode == 0:  # running but not answering yet
             wait_for(f"PostgreSQL {name}", lambda: pg_answers(port))
             return
-        as_postgres(PG_BIN / "pg_ctl", "-D", data, "-l", log_file, "-w", "-t", "60", "start", timeout=90)
+        started = as_postgres(
+            PG_BIN / "pg_ctl", "-D", data, "-l", log_file, "-w", "-t", "60", "start", check=False, timeout=90
+        )
+        if started.returncode != 0:
+            raise ClusterError(f"PostgreSQL {name} did not start; the end of {log_file}:\n{tail(log_file)}")
         wait_for(f"PostgreSQL {name}", lambda: pg_answers(port))
 
     def _standby(self) -> None:
@@ -604,7 +619,10 @@ class Cluster:
                 return
             stop_pid(pid, "pgbouncer")  # listen addresses cannot change on a reload: restart
         log(f"starting PgBouncer on {listen}:{layout.pgbouncer_port} (transaction pooling, pool {POOL_SIZE})")
-        as_postgres(find_binary("pgbouncer") or "pgbouncer", "-d", conf, timeout=30)
+        started = as_postgres(find_binary("pgbouncer") or "pgbouncer", "-d", conf, check=False, timeout=30)
+        if started.returncode != 0:
+            pgbouncer_log = layout.logs / "pgbouncer.log"
+            raise ClusterError(f"PgBouncer did not start: {started.stderr.strip()}\n{tail(pgbouncer_log)}")
         wait_for("PgBouncer", lambda: pg_answers(layout.pgbouncer_port, dbname="conduit", user=APP_ROLE))
 
     def _migrate(self) -> None:
@@ -625,10 +643,9 @@ class Cluster:
         while http_get(url) != 200:
             process = self.children.get(host)
             if process is not None and process.poll() is not None:  # our child: exited (not a /proc race mid-exec)
-                tail = "\n".join(log_file.read_text(errors="replace").splitlines()[-15:])
-                raise ClusterError(f"conduit host {host} exited at start ({log_file}):\n{tail}")
+                raise ClusterError(f"conduit host {host} exited at start ({log_file}):\n{tail(log_file)}")
             if time.monotonic() > deadline:
-                raise ClusterError(f"conduit host {host}: not ready after {START_TIMEOUT:.0f} s (see {log_file})")
+                raise ClusterError(f"conduit host {host}: not ready after {START_TIMEOUT:.0f} s:\n{tail(log_file)}")
             time.sleep(0.2)
         # `conduit serve` checked the statement timeout through PgBouncer before serving (DB_TRANSACTION_POOLER): an
         # error there means a slow statement could hold a pooled connection without bound. Not a healthy host.
