@@ -4,12 +4,14 @@ import functools
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Engine,
     Integer,
     Row,
     Select,
     bindparam,
+    cast,
     exists,
     false,
     func,
@@ -235,6 +237,10 @@ def _one_statement(by: Literal["id", "slug"], *, signed_in: bool) -> DriverRead:
     return DriverRead(_articles_query(signed_in=signed_in, with_body=True).where(articles.c[by] == bindparam("key")))
 
 
+# How many rows a page's inner scan keeps: bigint, as a page at the largest offset allowed (2**31 - 1) goes past int4.
+_LIMIT_PLUS_OFFSET = cast(bindparam("limit", type_=Integer), BigInteger) + bindparam("offset", type_=Integer)
+
+
 @functools.cache
 def _page_statements(
     *, tag: bool, author: bool, favorited_by: bool, feed: bool, signed_in: bool
@@ -248,7 +254,7 @@ def _page_statements(
             select(article_tags.c.article_id)
             .where(article_tags.c.tag == bindparam("tag"))
             .order_by(article_tags.c.created_at.desc(), article_tags.c.article_id.desc())
-            .limit(bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer))
+            .limit(_LIMIT_PLUS_OFFSET)
         )
         conditions.append(articles.c.id.in_(newest))
     elif tag:  # with another filter the page is bounded by that one's rows, checked against the tag (GIN)
@@ -268,7 +274,7 @@ def _page_statements(
             select(articles.c.id, articles.c.created_at)
             .where(articles.c.author_id == follows.c.followee_id)
             .order_by(articles.c.created_at.desc(), articles.c.id.desc())
-            .limit(bindparam("limit", type_=Integer) + bindparam("offset", type_=Integer))
+            .limit(_LIMIT_PLUS_OFFSET)
             .lateral("per_author")
         )
         feed_page = (

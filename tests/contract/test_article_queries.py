@@ -23,6 +23,7 @@ from adapters.memory.unit_of_work import InMemoryUnitOfWork
 from adapters.sqlalchemy.database import build_engine, build_session_factory
 from adapters.sqlalchemy.tables import metadata
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.paging import OFFSET_MAX, PAGE_SIZE_MAX
 from application.queries import ArticleFilter
 from application.views import ArticlePage, ArticleView, CommentView, ProfileView
 from domain.errors import ArticleNotFound
@@ -294,6 +295,25 @@ def test_windows_apply_after_the_filters(readers: Readers, library: Library) -> 
 
     assert (titles(first), first.count) == (["C1"], 2)
     assert (titles(second), second.count) == (["A1"], 2)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [ArticleFilter(), ArticleFilter(tag="training"), ArticleFilter(author="alice"), ArticleFilter(favorited_by="bob")],
+    ids=describe,
+)
+def test_the_widest_window_the_api_allows_is_an_empty_page_with_the_count(
+    readers: Readers, library: Library, criteria: ArticleFilter
+) -> None:
+    # limit + offset is past a 32-bit integer: bounding a scan by it must not overflow
+    widest = dataclasses.replace(criteria, limit=PAGE_SIZE_MAX, offset=OFFSET_MAX)
+
+    page = readers.articles.search(widest, viewer_id=library.carol.id)
+    feed = readers.articles.feed(library.carol.id, limit=PAGE_SIZE_MAX, offset=OFFSET_MAX)
+
+    assert (page.articles, feed.articles) == ((), ())
+    assert page.count == readers.articles.search(criteria, viewer_id=None).count > 0
+    assert feed.count == 2
 
 
 # Ids chosen so that signed and unsigned, and per-field, comparisons of UUIDs would disagree.
