@@ -55,7 +55,13 @@ from entrypoints.settings import Settings
 
 
 def _engine(
-    url: str, pool_size: int, max_overflow: int, pool_timeout: float, statement_timeout: float
+    *,
+    url: str,
+    pool_size: int,
+    max_overflow: int,
+    pool_timeout: float,
+    statement_timeout: float,
+    transaction_pooler: bool,
 ) -> Iterator[Engine]:
     engine = build_engine(
         url,
@@ -63,6 +69,7 @@ def _engine(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         statement_timeout=statement_timeout,
+        prepared_reads=not transaction_pooler,
     )
     yield engine
     engine.dispose()
@@ -76,6 +83,7 @@ def _read_routing(
     max_overflow: int,
     pool_timeout: float,
     statement_timeout: float,
+    transaction_pooler: bool,
     recent_write_seconds: float,
     max_lag_seconds: float,
     metrics: Metrics,
@@ -92,6 +100,7 @@ def _read_routing(
                 max_overflow=max_overflow,
                 pool_timeout=pool_timeout,
                 statement_timeout=statement_timeout,
+                prepared_reads=not transaction_pooler,
             ),
         )
         for url in replica_urls
@@ -116,11 +125,12 @@ class Container(containers.DeclarativeContainer):
     # Resource: created once by init_resources() at start-up, disposed by shutdown_resources().
     engine = providers.Resource(
         _engine,
-        config.database_url,
-        config.db_pool_size,
-        config.db_max_overflow,
-        config.db_pool_timeout,
-        config.db_statement_timeout,
+        url=config.database_url,
+        pool_size=config.db_pool_size,
+        max_overflow=config.db_max_overflow,
+        pool_timeout=config.db_pool_timeout,
+        statement_timeout=config.db_statement_timeout,
+        transaction_pooler=config.db_transaction_pooler,
     )
     session_factory = providers.ThreadSafeSingleton(build_session_factory, engine)
 
@@ -136,6 +146,7 @@ class Container(containers.DeclarativeContainer):
         max_overflow=config.db_max_overflow,
         pool_timeout=config.db_pool_timeout,
         statement_timeout=config.db_statement_timeout,
+        transaction_pooler=config.db_transaction_pooler,
         recent_write_seconds=config.read_your_writes_seconds,
         max_lag_seconds=config.replica_max_lag_seconds,
         metrics=metrics,
@@ -207,6 +218,7 @@ def build_container(settings: Settings) -> Container:
             "db_max_overflow": pool.max_overflow,
             "db_pool_timeout": settings.db_pool_timeout_seconds,
             "db_statement_timeout": settings.db_statement_timeout_per_connection,
+            "db_transaction_pooler": settings.db_transaction_pooler,
             "database_read_urls": settings.database_read_url,
             "read_your_writes_seconds": settings.read_your_writes_seconds,
             "replica_max_lag_seconds": settings.replica_max_lag_seconds,

@@ -26,8 +26,9 @@ def migrated_database_url(pg_server: PostgresServer) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def engine(migrated_database_url: str) -> Iterator[Engine]:
-    engine = build_engine(migrated_database_url)
+def engine(pg_server: PostgresServer, migrated_database_url: str) -> Iterator[Engine]:
+    """The service's engine: reads prepared, unless the run goes through a transaction pooler."""
+    engine = build_engine(migrated_database_url, prepared_reads=pg_server.pooler is None)
     yield engine
     engine.dispose()
 

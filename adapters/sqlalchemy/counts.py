@@ -13,7 +13,6 @@ from typing import Any, TypeAlias, TypeVar
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Connection,
     Engine,
     ScalarSelect,
     Table,
@@ -27,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from adapters.sqlalchemy.routing import DriverRead, ReadRouting
 from adapters.sqlalchemy.tables import (
     article_totals,
     articles,
@@ -98,9 +98,12 @@ TAG_LIST = select(
 )
 
 
+_TAG_LIST_READ = DriverRead(TAG_LIST)
+
+
 @dataclass(frozen=True, slots=True)
 class _TagList:
-    version: uuid.UUID
+    version: uuid.UUID  # SQLAlchemy's psycopg2 dialect has the driver return uuid.UUID
     tags: tuple[str, ...]
 
 
@@ -108,13 +111,13 @@ _tag_lists: dict[str, _TagList] = {}  # per database
 _tag_lists_lock = threading.Lock()
 
 
-def tag_list(connection: Connection) -> tuple[str, ...]:
+def tag_list(reads: ReadRouting) -> tuple[str, ...]:
     """Every tag in use, in code-point order. Exact: a copy is used only while the catalog's version is the one it
     was read with, and every change to the set of tags in use gives the catalog a new version. While it holds, the
     very same tuple is returned: callers may keep what they derive from it (entrypoints/http encodes it once)."""
-    key = connection.engine.url.render_as_string(hide_password=True)
+    key = reads.database
     cached = _tag_lists.get(key)
-    row = connection.execute(TAG_LIST, {"cached_version": cached.version if cached else None}).one()
+    (row,) = reads.fetch(_TAG_LIST_READ, {"cached_version": cached.version if cached else None})
     if cached is not None and row.tags is None and row.version == cached.version:
         return cached.tags
     listed = tuple(row.tags or ())
