@@ -38,6 +38,8 @@ def build_engine(
     `prepared_reads`: the hot reads are prepared once per connection (routing.DriverRead), with generic plans: their
     plans do not depend on the values (index range scans bounded by LIMIT), and a custom plan would mean planning
     anew each time, which is what preparing saves. Only where a session is ours: never through a transaction pooler.
+    The setting also reaches the statements of the counters' PL/pgSQL triggers (migrations): lookups by key, which
+    one plan suits whatever the key.
     """
     connect_args: dict[str, object] = {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30}
     options = []
