@@ -312,6 +312,15 @@ def test_the_standby_serves_reads_refuses_writes_and_follows_the_primary(bed: di
         with writer.cursor() as cursor:
             cursor.execute("CREATE TABLE IF NOT EXISTS scale_lag_probe (id bigint PRIMARY KEY, at timestamptz)")
             cursor.execute("CREATE TABLE IF NOT EXISTS scale_lag_ballast (id bigserial PRIMARY KEY, pad text)")
+        # The tables reach the standby by replay too: what is measured below is the lag of rows, not of this DDL.
+        with reader.cursor() as cursor:
+            deadline = time.monotonic() + 10
+            while True:
+                cursor.execute("SELECT to_regclass('scale_lag_probe') IS NOT NULL")
+                if cursor.fetchone() == (True,):
+                    break
+                assert time.monotonic() < deadline, "the probe table did not reach the standby in 10 s"
+                time.sleep(0.01)
 
         # Background writes, so that the standby follows a primary that is busy, not an idle one.
         stop = threading.Event()
