@@ -1,6 +1,7 @@
 """The composition root: every adapter and use case is wired here, and only here."""
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 
 from dependency_injector import containers, providers
 from sqlalchemy import Engine
@@ -54,23 +55,22 @@ from entrypoints.metrics import Metrics, process_metrics
 from entrypoints.settings import Settings
 
 
-def _engine(
-    *,
-    url: str,
-    pool_size: int,
-    max_overflow: int,
-    pool_timeout: float,
-    statement_timeout: float,
-    transaction_pooler: bool,
-) -> Iterator[Engine]:
-    engine = build_engine(
-        url,
+def _engine_builder(
+    *, pool_size: int, max_overflow: int, pool_timeout: float, statement_timeout: float, transaction_pooler: bool
+) -> Callable[[str], Engine]:
+    """How every engine of the service is built, the primary's and each replica's: one pool plan, the same limits."""
+    return functools.partial(
+        build_engine,
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_timeout=pool_timeout,
         statement_timeout=statement_timeout,
         prepared_reads=not transaction_pooler,
     )
+
+
+def _engine(url: str, build: Callable[[str], Engine]) -> Iterator[Engine]:
+    engine = build(url)
     yield engine
     engine.dispose()
 
@@ -79,11 +79,7 @@ def _read_routing(
     *,
     primary: Engine | None,
     replica_urls: list[str],
-    pool_size: int,
-    max_overflow: int,
-    pool_timeout: float,
-    statement_timeout: float,
-    transaction_pooler: bool,
+    build: Callable[[str], Engine],
     recent_write_seconds: float,
     max_lag_seconds: float,
     metrics: Metrics,
@@ -91,20 +87,7 @@ def _read_routing(
     if primary is None:  # no database (the in-memory adapters)
         yield None
         return
-    replicas = [
-        (
-            replica_name(url),
-            build_engine(
-                url,
-                pool_size=pool_size,
-                max_overflow=max_overflow,
-                pool_timeout=pool_timeout,
-                statement_timeout=statement_timeout,
-                prepared_reads=not transaction_pooler,
-            ),
-        )
-        for url in replica_urls
-    ]
+    replicas = [(replica_name(url), build(url)) for url in replica_urls]
     routing = ReadRouting(
         primary,
         replicas,
@@ -123,15 +106,15 @@ class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
 
     # Resource: created once by init_resources() at start-up, disposed by shutdown_resources().
-    engine = providers.Resource(
-        _engine,
-        url=config.database_url,
+    engine_builder = providers.Singleton(
+        _engine_builder,
         pool_size=config.db_pool_size,
         max_overflow=config.db_max_overflow,
         pool_timeout=config.db_pool_timeout,
         statement_timeout=config.db_statement_timeout,
         transaction_pooler=config.db_transaction_pooler,
     )
+    engine = providers.Resource(_engine, config.database_url, engine_builder)
     session_factory = providers.ThreadSafeSingleton(build_session_factory, engine)
 
     # Per call, never shared: a unit of work holds one session.
@@ -142,11 +125,7 @@ class Container(containers.DeclarativeContainer):
         _read_routing,
         primary=engine,
         replica_urls=config.database_read_urls,
-        pool_size=config.db_pool_size,
-        max_overflow=config.db_max_overflow,
-        pool_timeout=config.db_pool_timeout,
-        statement_timeout=config.db_statement_timeout,
-        transaction_pooler=config.db_transaction_pooler,
+        build=engine_builder,
         recent_write_seconds=config.read_your_writes_seconds,
         max_lag_seconds=config.replica_max_lag_seconds,
         metrics=metrics,
