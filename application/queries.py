@@ -4,6 +4,7 @@ Each answer costs a fixed number of statements in SQL, whatever the page size an
 """
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from application.views import ArticlePage, ArticleView, CommentView, ProfileView, SessionCheck, UserPage
@@ -23,6 +24,20 @@ class UserQueries(abc.ABC):
         """`User.accepts_session` for the stored account, with the account, in one read; None when there is no
         such account. `writing`: the caller goes on to write; an adapter that serves reads from replicas makes
         sure this user reads their own writes from now on."""
+
+    def check_session_with_next_read(
+        self,
+        user_id: UserId,
+        *,
+        password_version: int,
+        session_id: str,
+        settle: Callable[[bool | None], None],
+    ) -> bool:
+        """The same check, made by the next read of this request's thread rather than a read of its own, where the
+        adapter can: that read then calls `settle` with the outcome (as `SessionCheck.accepted`, or None when there
+        is no such account) before it returns anything, and `settle` may raise. False where the adapter cannot;
+        the caller then checks at once. Only for a request that writes nothing."""
+        return False
 
 
 class ProfileQueries(abc.ABC):

@@ -1,6 +1,7 @@
 """Read ports in SQL: set-based statements whose number does not depend on page size or viewer."""
 
 import functools
+from collections.abc import Callable
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from sqlalchemy.dialects import postgresql
 
 from adapters.sqlalchemy import counts
 from adapters.sqlalchemy.database import storable
-from adapters.sqlalchemy.routing import DriverRead, ReadRouting, reads_of
+from adapters.sqlalchemy.routing import CarriedCheck, DriverRead, ReadRouting, reads_of
 from adapters.sqlalchemy.tables import article_tags, articles, comments, favorites, follows, recent_writes, users
 from application.queries import (
     ArticleFilter,
@@ -77,18 +78,30 @@ def _user_id(username: ColumnElement[Any]) -> ColumnElement[Any]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
-# Built once: every signed-in request runs it. The rule of User.accepts_session, evaluated where the row is.
+def _accepts_session(account: Any, prefix: str = "") -> ColumnElement[bool]:
+    """The rule of User.accepts_session, evaluated where the row is."""
+    return or_(
+        account.c.password_version == bindparam(f"{prefix}password_version"),
+        account.c.password_changed_in == bindparam(f"{prefix}session_id"),
+    )
+
+
+# Built once: every signed-in request that writes runs it (and every one, with read replicas).
 # On the primary always: a password change signs other sessions out at once, whatever a replica has replayed.
 _SESSION_CHECK = select(
-    or_(
-        users.c.password_version == bindparam("password_version"),
-        users.c.password_changed_in == bindparam("session_id"),
-    ).label("accepted"),
-    users.c.email,
-    users.c.username,
-    users.c.bio,
-    users.c.image,
+    _accepts_session(users).label("accepted"), users.c.email, users.c.username, users.c.bio, users.c.image
 ).where(users.c.id == bindparam("user_id"))
+# The same rule, carried as one more column by the request's first read (routing.ReadRouting.check_with_next_read):
+# NULL when the account is gone. Its own alias of users, uncorrelated: the read it rides on may select from users.
+_SIGNED_IN = "signed_in_"
+_session_account = users.alias("session_account")
+_SESSION_ACCEPTED = CarriedCheck(
+    select(_accepts_session(_session_account, _SIGNED_IN))
+    .where(_session_account.c.id == bindparam(f"{_SIGNED_IN}user_id"))
+    .correlate(None)
+    .scalar_subquery(),
+    name="session_accepted",
+)
 # With read replicas: whether the user wrote within the window (their reads then stay on the primary) and, for a
 # request that writes, the mark itself — in the same statement, so no round trip is added (routing.py).
 _WROTE_RECENTLY = exists().where(
@@ -129,6 +142,16 @@ class SqlUserQueries(UserQueries):
             self._reads.stay_on_primary()  # the user reads their own writes
         account = AccountView(email=row.email, username=row.username, bio=row.bio, image=row.image)
         return SessionCheck(accepted=row.accepted, account=account)
+
+    def check_session_with_next_read(
+        self, user_id: UserId, *, password_version: int, session_id: str, settle: Callable[[bool | None], None]
+    ) -> bool:
+        parameters = {
+            f"{_SIGNED_IN}user_id": user_id,
+            f"{_SIGNED_IN}password_version": password_version,
+            f"{_SIGNED_IN}session_id": session_id,
+        }
+        return self._reads.check_with_next_read(_SESSION_ACCEPTED, parameters, settle)
 
     def page(self, *, limit: int, offset: int) -> UserPage:
         columns = (users.c.username, users.c.email, users.c.bio, users.c.image, users.c.created_at)

@@ -9,6 +9,8 @@
 - Each process measures every replica's lag (a background thread, every `poll_seconds`): a replica that does not
   answer, or is more than `max_lag_seconds` behind, gets no reads until it catches up; a replica that fails at
   connect time is dropped at once and the read goes to the primary.
+- A check can ride on the next read (`check_with_next_read`): that read carries it as one more column, and the
+  check's own round trip is saved. The sign-in check of a request that only reads goes this way (queries.py).
 """
 
 import contextlib
@@ -24,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 import psycopg2
 import psycopg2.errors
-from sqlalchemy import Connection, Engine, Integer, Select, literal_column, text
+from sqlalchemy import Connection, Engine, Integer, ScalarSelect, Select, literal_column, select, text
 from sqlalchemy.dialects.postgresql.psycopg2 import dialect as psycopg2_dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import PoolProxiedConnection
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _on_primary: ContextVar[bool] = ContextVar("conduit_reads_on_primary", default=False)
+_riding: ContextVar["_RidingCheck | None"] = ContextVar("conduit_check_riding_on_next_read", default=None)
 
 # Seconds behind the primary: 0 when everything received is replayed (an idle primary sends nothing, which
 # must not read as a growing lag), else the age of the last transaction replayed. NULL on a server that is not
@@ -116,8 +119,30 @@ class ReadRouting:
                 self._record(replica, ReplicaStatus(replica.name, up=False, lag_seconds=None))
         return None
 
+    def check_with_next_read(
+        self, check: "CarriedCheck", parameters: Mapping[str, object], settle: Callable[[Any], None]
+    ) -> bool:
+        """The next `fetch` of this request (this context: the request's own call) carries `check` and calls
+        `settle` with its value before returning its rows, which `settle` may refuse by raising. False with read
+        replicas: there the sign-in check decides where the request reads (queries.py), so it cannot wait."""
+        if self._replicas:
+            return False
+        _riding.set(_RidingCheck(check, parameters, settle))
+        return True
+
     def fetch(self, read: "DriverRead", parameters: Mapping[str, object], *, primary: bool = False) -> list[Any]:
         """Run a read through the driver itself, on a usable replica (unless `primary`) or the primary."""
+        riding = _riding.get()
+        if riding is None:
+            return self._fetch(read, parameters, primary=primary)
+        _riding.set(None)
+        rows = self._fetch(read.carrying(riding.check), {**parameters, **riding.parameters}, primary=True)
+        # No row, no value: the check alone then (a miss, an empty page), still one round trip where it was two.
+        value = rows[0][-1] if rows else self._fetch(riding.check.alone, riding.parameters, primary=True)[0][0]
+        riding.settle(value)
+        return rows
+
+    def _fetch(self, read: "DriverRead", parameters: Mapping[str, object], *, primary: bool) -> list[Any]:
         pooled = None
         if self._replicas and not primary and not _on_primary.get():
             pooled = self._from_a_replica(lambda replica: (replica.engine, replica.engine.raw_connection()))
@@ -184,6 +209,21 @@ class ReadRouting:
                 log.exception("measuring the read replicas failed")
 
 
+class CarriedCheck:
+    """A one-value read (a scalar subquery, uncorrelated) that another read can carry as its last column."""
+
+    def __init__(self, value: ScalarSelect[Any], name: str) -> None:
+        self.column = value.label(name)
+        self.alone = DriverRead(select(self.column))
+
+
+@dataclass(frozen=True, slots=True)
+class _RidingCheck:
+    check: CarriedCheck
+    parameters: Mapping[str, object]
+    settle: Callable[[Any], None]
+
+
 class DriverRead:
     """A read statement compiled once to the driver's SQL and run with the driver itself, in autocommit, on a pooled
     connection. SQLAlchemy's per-execution machinery costs ~120 µs of CPU per statement (measured: a session check
@@ -211,9 +251,18 @@ class DriverRead:
         self.sql = str(compiled)
         self._defaults = dict(compiled.params)  # literal values SQLAlchemy made bind parameters of
         self._row: Any = namedtuple("Row", [column.key for column in statement.selected_columns])  # type: ignore[misc]
-        self._statement, self._window = statement, window and prepare
+        self._statement, self._prepare, self._window = statement, prepare, window and prepare
         self._whole = _Prepared(statement) if prepare and not window else None
         self._first_pages: dict[int, _Prepared] = {}  # by page size
+        self._carrying: dict[CarriedCheck, DriverRead] = {}
+
+    def carrying(self, check: CarriedCheck) -> "DriverRead":
+        """This read with `check` as its last column (built once; a race builds it twice, harmlessly)."""
+        read = self._carrying.get(check)
+        if read is None:
+            statement = self._statement.add_columns(check.column)
+            read = self._carrying[check] = DriverRead(statement, prepare=self._prepare, window=self._window)
+        return read
 
     @property
     def name(self) -> str | None:

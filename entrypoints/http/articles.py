@@ -16,7 +16,7 @@ from application.favorites import FavoriteCommand
 from application.paging import OFFSET_MAX, PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
-from entrypoints.http.json_body import StrictJsonRoute
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     ArticleResponse,
@@ -29,7 +29,7 @@ from entrypoints.http.schemas import (
     error_responses,
 )
 
-router = APIRouter(prefix="/api/articles", tags=["Articles"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/articles", tags=["Articles"], route_class=ApiRoute)
 NOT_FOUND = "No such article"
 Limit = Annotated[int, Query(ge=1, le=PAGE_SIZE_MAX, description="Page size.")]
 Offset = Annotated[int, Query(ge=0, le=OFFSET_MAX, description="Articles to skip.")]

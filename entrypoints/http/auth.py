@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+from starlette.types import Scope
 
-from application.auth import Authenticate, SignedIn
+from application.auth import Authenticate, DeferredCheck, SignedIn
 from application.ports import TokenClaims
 from application.views import AccountView
 from domain.errors import Unauthenticated
@@ -15,6 +16,7 @@ from entrypoints.container import Container
 from entrypoints.logging import bind_user
 
 SCHEMES = {"token", "bearer"}
+AUTH_USER_STATE = "conduit.auth_user"
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_SCHEME = "Token"  # noqa: S105 - a scheme name, not a secret
 # Same header; entrypoints/http/openapi.py documents routes using it as "token optional".
@@ -36,18 +38,29 @@ class AuthUser:
     pool per request rather than two, each trip costing about as much CPU as a whole small request. The identity
     cannot be had unchecked: every property goes through the check.
 
-    `writing`: the request's method may change something (anything but GET, HEAD, OPTIONS); with read replicas,
-    the user then reads their own writes from the primary (UserQueries.check_session).
+    A request that only reads does not even pay for that read: the check rides on the endpoint's first read of
+    the database (Authenticate.check_with_next_read; a round trip costs a loaded worker ~0.4 ms of CPU, as much as
+    half a request). That read refuses a revoked sign-in before it hands back a row, and the route confirms the
+    check before answering if no read carried it (ApiRoute).
+
+    `writing`: the request's method may change something (anything but GET, HEAD, OPTIONS): checked at once, before
+    any write; with read replicas, the user then reads their own writes from the primary (UserQueries.check_session).
     """
 
-    __slots__ = ("_authenticate", "_claims", "_signed_in", "_writing", "token")
+    __slots__ = ("_authenticate", "_claims", "_deferred", "_signed_in", "_writing", "token")
 
     def __init__(self, token: str, claims: TokenClaims, authenticate: Authenticate, *, writing: bool) -> None:
         self.token, self._claims, self._authenticate, self._writing = token, claims, authenticate, writing
         self._signed_in: SignedIn | None = None
+        self._deferred: DeferredCheck | None = None
 
     @property
     def id(self) -> UserId:
+        if self._signed_in is None and self._deferred is None and not self._writing:
+            _refuse_on_event_loop()
+            self._deferred = self._authenticate.check_with_next_read(self._claims)
+        if self._deferred is not None:
+            return self._claims.user_id
         return self._checked().claims.user_id
 
     @property
@@ -58,12 +71,29 @@ class AuthUser:
     def account(self) -> AccountView:
         return self._checked().account
 
+    @property
+    def unconfirmed(self) -> bool:
+        """The check was left to a read that has not happened (yet): `confirm` before answering."""
+        return self._deferred is not None and not self._deferred.settled
+
+    def confirm(self) -> None:
+        """Refuses the request (Unauthenticated) unless its sign-in holds; checks it now if no read did."""
+        if self._deferred is None:
+            return  # checked at once, or never needed
+        if not self._deferred.settled:
+            _refuse_on_event_loop()
+        self._deferred.confirm()
+
     def _checked(self) -> SignedIn:
         if self._signed_in is None:
-            if _on_event_loop():
-                raise RuntimeError("a sign-in is checked from a `def` endpoint, never on the event loop")
+            _refuse_on_event_loop()
             self._signed_in = self._authenticate.check(self._claims, writing=self._writing)
         return self._signed_in
+
+
+def _refuse_on_event_loop() -> None:
+    if _on_event_loop():
+        raise RuntimeError("a sign-in is checked from a `def` endpoint, never on the event loop")
 
 
 def _on_event_loop() -> bool:
@@ -82,7 +112,7 @@ async def get_container(request: Request) -> Container:  # async: no trip throug
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def _authenticate(header: str | None, container: Container, method: str) -> AuthUser | None:
+def _authenticate(header: str | None, container: Container, request: Request) -> AuthUser | None:
     if header is None or not header.strip():
         return None
     scheme, _, token = header.strip().partition(" ")
@@ -92,20 +122,28 @@ def _authenticate(header: str | None, container: Container, method: str) -> Auth
     authenticate = container.authenticate()
     claims = authenticate.read(token)
     bind_user(str(claims.user_id))  # every log line of this request names the user from here on
-    return AuthUser(token, claims, authenticate, writing=method not in READ_ONLY_METHODS)
+    user = AuthUser(token, claims, authenticate, writing=request.method not in READ_ONLY_METHODS)
+    request.scope.setdefault("state", {})[AUTH_USER_STATE] = user  # for ApiRoute, which confirms its sign-in
+    return user
+
+
+def signed_in_caller(scope: Scope) -> AuthUser | None:
+    """The request's caller, once the auth dependency has read its token."""
+    user: AuthUser | None = scope.get("state", {}).get(AUTH_USER_STATE)
+    return user
 
 
 async def optional_user(
     request: Request, container: ContainerDep, header: Annotated[str | None, Depends(optional_authorization_header)]
 ) -> AuthUser | None:
     """Signed in or anonymous; a token that is present must be valid."""
-    return _authenticate(header, container, request.method)
+    return _authenticate(header, container, request)
 
 
 async def require_user(
     request: Request, container: ContainerDep, header: Annotated[str | None, Depends(authorization_header)]
 ) -> AuthUser:
-    if (user := _authenticate(header, container, request.method)) is None:
+    if (user := _authenticate(header, container, request)) is None:
         raise Unauthenticated(message="is missing")
     return user
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response
 from application.comments import AddCommentCommand, DeleteCommentCommand, ListCommentsCommand
 from domain.ids import CommentId
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
-from entrypoints.http.json_body import StrictJsonRoute
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     CommentResponse,
@@ -19,7 +19,7 @@ from entrypoints.http.schemas import (
     error_responses,
 )
 
-router = APIRouter(prefix="/api/articles/{slug}/comments", tags=["Comments"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/articles/{slug}/comments", tags=["Comments"], route_class=ApiRoute)
 COMMENT_ID_MAX = 2**63 - 1  # the column is a bigint
 
 

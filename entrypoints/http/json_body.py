@@ -6,11 +6,9 @@ refused the way FastAPI refuses malformed JSON: a 422 on `body`.
 """
 
 import json
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Request
 
 DUPLICATE_KEY = "duplicate key"
 
@@ -40,19 +38,9 @@ def _no_constants(name: str) -> Any:
 
 
 class StrictJsonRequest(Request):
+    """A request whose JSON body is parsed by `parse_json` (routing.ApiRoute hands endpoints these)."""
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = parse_json(await self.body())
         return self._json
-
-
-class StrictJsonRoute(APIRoute):
-    """Routes whose JSON bodies are parsed by `parse_json`."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def strict_handler(request: Request) -> Response:
-            return await handler(StrictJsonRequest(request.scope, request.receive))
-
-        return strict_handler

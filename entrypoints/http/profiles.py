@@ -4,10 +4,10 @@ from fastapi import APIRouter
 
 from application.profiles import FollowCommand, GetProfileCommand
 from entrypoints.http.auth import ContainerDep, CurrentUser, OptionalUser
-from entrypoints.http.json_body import StrictJsonRoute
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas import UNAUTHORIZED, JSONBytes, ProfileResponse, error_responses, profile_json
 
-router = APIRouter(prefix="/api/profiles", tags=["Profile"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/profiles", tags=["Profile"], route_class=ApiRoute)
 ERRORS = error_responses({401: UNAUTHORIZED, 404: "No such profile"})
 FOLLOW_ERRORS = error_responses({401: UNAUTHORIZED, 404: "No such profile", 422: "Cannot follow yourself"})
 

@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 
 from entrypoints.http.auth import ContainerDep
-from entrypoints.http.json_body import StrictJsonRoute
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas import JSONBytes, TagsResponse, tags_json
 
-router = APIRouter(prefix="/api/tags", tags=["Tags"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api/tags", tags=["Tags"], route_class=ApiRoute)
 
 
 @router.get("", response_model=TagsResponse, summary="Every tag in use, sorted")

@@ -6,8 +6,8 @@ from application.users import LoginCommand, RegisterUserCommand, UpdateUserComma
 from application.views import UserView
 from domain.users import KEEP
 from entrypoints.http.auth import ContainerDep, CurrentUser
-from entrypoints.http.json_body import StrictJsonRoute
 from entrypoints.http.rate_limit import RATE_LIMITED, limit_login, limit_registration
+from entrypoints.http.routing import ApiRoute
 from entrypoints.http.schemas import (
     UNAUTHORIZED,
     JSONBytes,
@@ -19,7 +19,7 @@ from entrypoints.http.schemas import (
     user_json,
 )
 
-router = APIRouter(prefix="/api", tags=["User and Authentication"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/api", tags=["User and Authentication"], route_class=ApiRoute)
 INVALID = "Invalid or missing fields"
 TAKEN = "Username or email already taken"
 

@@ -1,6 +1,14 @@
 """Changing the password signs out every other sign-in session; the one that changed it stays in."""
 
+from collections.abc import Callable
+
+from dependency_injector import providers
 from fastapi.testclient import TestClient
+
+from adapters.memory.queries import InMemoryUserQueries
+from adapters.memory.store import InMemoryStore
+from domain.ids import UserId
+from entrypoints.container import Container
 
 
 def register(client: TestClient, name: str) -> str:
@@ -82,3 +90,38 @@ def test_a_revoked_token_is_refused_on_optional_sign_in_routes_too(client: TestC
     client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(laptop))
 
     assert client.get("/api/articles", headers=auth(phone)).status_code == 401
+
+
+class ReadsThatNeverCarryTheCheck(InMemoryUserQueries):
+    """An adapter that takes the check on for the next read, whose reads then never make it: what the route must
+    still catch (an endpoint that reads nothing, or reads some other way)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        super().__init__(store)
+        self.deferred = 0
+
+    def check_session_with_next_read(
+        self, user_id: UserId, *, password_version: int, session_id: str, settle: Callable[[bool | None], None]
+    ) -> bool:
+        self.deferred += 1
+        return True
+
+
+def test_a_check_left_to_a_read_that_never_came_is_made_before_answering(
+    client: TestClient, container: Container, store: InMemoryStore
+) -> None:
+    laptop = register(client, "jake")
+    phone = login(client, "jake")
+    client.put("/api/user", json={"user": {"password": "a-new-password"}}, headers=auth(laptop))
+    queries = ReadsThatNeverCarryTheCheck(store)
+    container.user_queries.override(providers.Object(queries))
+    fresh = login(client, "jake", "a-new-password")
+
+    refused = client.get("/api/articles", headers=auth(phone))
+    refused_with_bad_input = client.get("/api/articles?tag=%01", headers=auth(phone))
+    served = client.get("/api/articles", headers=auth(fresh))
+
+    assert queries.deferred == 3  # every one of them was left to a read
+    assert (refused.status_code, refused.json()) == (401, {"errors": {"token": ["is no longer valid"]}})
+    assert refused_with_bad_input.status_code == 401
+    assert served.status_code == 200
