@@ -18,8 +18,13 @@ from application.views import ArticlePage, ArticleView, CommentView, ProfileView
 
 
 def format_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and `Z`, as JavaScript's toISOString(): 2016-02-18T03:22:56.637Z."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """ISO 8601 in UTC with milliseconds and `Z`, as JavaScript's toISOString(): 2016-02-18T03:22:56.637Z.
+
+    Cut from the plain `isoformat()` (`…:56.637000+00:00`, or `…:56+00:00` on a whole second): asking it for
+    milliseconds costs twice as much, and a page of articles formats forty of these."""
+    utc = moment.astimezone(UTC)
+    text = utc.isoformat()
+    return f"{text[:23]}Z" if utc.microsecond else f"{text[:19]}.000Z"
 
 
 Timestamp = Annotated[

@@ -28,6 +28,7 @@ from entrypoints.http.schemas import (
     article_page_json,
     comment_json,
     comments_json,
+    format_timestamp,
     profile_json,
     tags_json,
     user_json,
@@ -103,6 +104,11 @@ def profile_of(view: ProfileView) -> dict[str, Any]:
 
 def utc_millis(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@given(moment=moments | moments.map(lambda moment: moment.replace(microsecond=0)))
+def test_a_timestamp_is_written_as_javascripts_to_iso_string(moment: datetime) -> None:
+    assert format_timestamp(moment) == utc_millis(moment)
 
 
 @given(
