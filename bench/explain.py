@@ -27,7 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.sqlalchemy import counts  # noqa: E402
 from adapters.sqlalchemy.database import normalize_url  # noqa: E402
-from adapters.sqlalchemy.queries import SqlArticleQueries, SqlCommentQueries, SqlTagQueries  # noqa: E402
+from adapters.sqlalchemy.queries import (  # noqa: E402
+    SqlArticleQueries,
+    SqlCommentQueries,
+    SqlTagQueries,
+    SqlUserQueries,
+)
 from adapters.sqlalchemy.tables import (  # noqa: E402
     articles,
     comments,
@@ -123,7 +128,11 @@ def calls(engine: Engine, s: Subjects) -> dict[str, Callable[[], object]]:
 
     def search(**criteria: Any) -> Callable[[], object]:
         viewer = criteria.pop("viewer", None)
-        return lambda: article_queries.search(ArticleFilter(**criteria), viewer_id=viewer)
+
+        def read() -> object:
+            return article_queries.search(ArticleFilter(**criteria), viewer_id=viewer)
+
+        return signed_in(engine, viewer, read) if viewer is not None else read
 
     far = 10**8
     return {
@@ -139,15 +148,37 @@ def calls(engine: Engine, s: Subjects) -> dict[str, Callable[[], object]]:
         "by-favorited-most-favorites": search(favorited_by=s.fan, viewer=s.viewer),
         "by-favorited-count": search(favorited_by=s.fan, offset=far),
         "by-tag-and-author": search(tag=s.tag, author=s.author),
-        "feed-seeded-user": lambda: article_queries.feed(s.viewer, limit=20, offset=0),
-        "feed-follows-most": lambda: article_queries.feed(s.follower, limit=20, offset=0),
+        "feed-seeded-user": signed_in(engine, s.viewer, lambda: article_queries.feed(s.viewer, limit=20, offset=0)),
+        "feed-follows-most": signed_in(
+            engine, s.follower, lambda: article_queries.feed(s.follower, limit=20, offset=0)
+        ),
         "feed-count": lambda: article_queries.feed(s.follower, limit=20, offset=far),
-        "one-article": lambda: article_queries.find_by_slug(s.slug, viewer_id=s.viewer),
-        "comments-newest-article": lambda: comment_queries.for_article(s.slug, viewer_id=s.viewer),
-        "comments-most-commented": lambda: comment_queries.for_article(s.commented, viewer_id=s.viewer),
+        "one-article": signed_in(engine, s.viewer, lambda: article_queries.find_by_slug(s.slug, viewer_id=s.viewer)),
+        "comments-newest-article": signed_in(
+            engine, s.viewer, lambda: comment_queries.for_article(s.slug, viewer_id=s.viewer)
+        ),
+        "comments-most-commented": signed_in(
+            engine, s.viewer, lambda: comment_queries.for_article(s.commented, viewer_id=s.viewer)
+        ),
         "tags-miss": forgetting(tag_queries.all),  # no copy in this process: the list is read
         "tags-hit": tag_queries.all,  # a copy of the current version: only the version is read
     }
+
+
+def signed_in(engine: Engine, user: UserId, call: Callable[[], object]) -> Callable[[], object]:
+    """The read as a signed-in GET sends it: carrying the user's sign-in check (entrypoints/http/auth.py)."""
+    with engine.connect() as connection:
+        version = connection.execute(select(users.c.password_version).where(users.c.id == user)).scalar_one()
+
+    def run() -> object:
+        carried = SqlUserQueries(engine).check_session_with_next_read(
+            user, password_version=version, session_id="explain", settle=lambda accepted: None
+        )
+        if not carried:
+            raise SystemExit("the sign-in check did not ride on the read")
+        return call()
+
+    return run
 
 
 def forgetting(call: Callable[[], object]) -> Callable[[], object]:
