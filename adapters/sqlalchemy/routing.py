@@ -127,13 +127,13 @@ class ReadRouting:
         replicas: there the sign-in check decides where the request reads (queries.py), so it cannot wait."""
         if self._replicas:
             return False
-        _riding.set(_RidingCheck(check, parameters, settle))
+        _riding.set(_RidingCheck(self, check, parameters, settle))
         return True
 
     def fetch(self, read: "DriverRead", parameters: Mapping[str, object], *, primary: bool = False) -> list[Any]:
         """Run a read through the driver itself, on a usable replica (unless `primary`) or the primary."""
         riding = _riding.get()
-        if riding is None:
+        if riding is None or riding.reads is not self:
             return self._fetch(read, parameters, primary=primary)
         _riding.set(None)
         rows = self._fetch(read.carrying(riding.check), {**parameters, **riding.parameters}, primary=True)
@@ -219,6 +219,7 @@ class CarriedCheck:
 
 @dataclass(frozen=True, slots=True)
 class _RidingCheck:
+    reads: ReadRouting  # the check is of this database: another's read does not carry it
     check: CarriedCheck
     parameters: Mapping[str, object]
     settle: Callable[[Any], None]

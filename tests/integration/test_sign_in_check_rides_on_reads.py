@@ -4,6 +4,7 @@ What must not change with it: a revoked sign-in (the password changed elsewhere,
 every route, whether the read found rows, found nothing, or never happened; and nothing of the data goes out.
 """
 
+import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, literal, literal_column, select, text
 
 from adapters.security import Argon2PasswordHasher
+from adapters.sqlalchemy.routing import CarriedCheck, DriverRead, ReadRouting
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -190,3 +192,22 @@ def test_the_new_token_of_a_password_change_reads_as_before(service: Service, wo
 
     for name, path in reads(world).items():
         assert service.client.get(path, headers=fresh).status_code == 200, name
+
+
+def test_a_check_rides_only_on_a_read_of_its_own_database(clean_database: Engine) -> None:
+    """Set for one routing (one database), the check is not carried by another's read, nor by a second read."""
+    carried = CarriedCheck(select(literal(True)).scalar_subquery(), name="checked")
+    read = DriverRead(select(literal_column("1").label("one")))
+    ours, theirs = ReadRouting(clean_database), ReadRouting(clean_database)
+    settled: list[object] = []
+
+    def request() -> tuple[list[Any], list[Any], list[Any]]:
+        assert ours.check_with_next_read(carried, {}, settled.append)
+        return theirs.fetch(read, {}), ours.fetch(read, {}), ours.fetch(read, {})
+
+    other_database, first, second = contextvars.copy_context().run(request)
+
+    assert [tuple(row) for row in other_database] == [(1,)]
+    assert [tuple(row) for row in first] == [(1, True)]
+    assert [tuple(row) for row in second] == [(1,)]
+    assert settled == [True]
