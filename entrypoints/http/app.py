@@ -1,5 +1,6 @@
 """The FastAPI application factory: one entrypoint among others onto the same container."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,10 +28,17 @@ def create_app(container: Container, settings: Settings) -> FastAPI:
         # overflow connections, each a new PostgreSQL backend.
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         container.init_resources()
+        # What is alive now (modules, routes, models, the container) lives as long as the process. Frozen, it is out
+        # of the collector's sight: a full collection, which came every second or two under load and found nothing
+        # to free, scanned all of it and paused the worker 50-95 ms each time (1-2 ms frozen; p99 of the list
+        # 130 -> 55 ms). Freezing costs nothing (a list splice); collecting first would cost a full collection per
+        # start (what start-up left as garbage is small, and stays).
+        gc.freeze()
         try:
             yield
         finally:
             container.shutdown_resources()  # disposes the connection pool
+            gc.unfreeze()  # an app stopped in a process that goes on (tests) leaves nothing pinned
 
     # Swagger UI and ReDoc served from the package's own assets: /docs and /redoc work with no internet.
     app = FastAPIOffline(

@@ -1,5 +1,6 @@
 """What every route shares: error envelopes, request validation, CORS, the OpenAPI document."""
 
+import gc
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -157,3 +158,14 @@ def test_openapi_document_lists_the_user_and_profile_routes(client: TestClient) 
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {path: sorted(paths.get(path, {})) for path in USER_AND_PROFILE_ROUTES} == USER_AND_PROFILE_ROUTES
+
+
+def test_what_lives_as_long_as_the_app_is_kept_out_of_the_collectors_sight_while_it_runs(
+    container: Container, settings: Settings, store: InMemoryStore
+) -> None:
+    with TestClient(create_app(container, settings)):
+        frozen_while_serving = gc.get_freeze_count()
+    frozen_after = gc.get_freeze_count()
+
+    assert frozen_while_serving > 10_000  # the modules, routes and models loaded at start
+    assert frozen_after == 0
