@@ -3,6 +3,14 @@
     ./run bench [--scale small|large] [--workers N] [--duration 15] [--connections 32] [--threads 2]
 
 Only ever targets 127.0.0.1; every step is bounded in time. Results go to bench/results/<scale>-w<N>.{md,png,json}.
+
+The load generator, the server and PostgreSQL share this machine's cores. Linux's autogroup scheduler (on by default
+in most kernels) shares the CPU fairly between sessions rather than between processes: PostgreSQL, a service in a
+session of its own, then competes as one group against the benchmark's session, and when the cores are
+oversubscribed (several workers) its backends stalled for whole seconds at a time (measured: every pooled
+connection of a worker waiting 0.5-10 s at once, PostgreSQL idle, wrk timeouts; none with autogroup off). As root
+the run turns autogroup off (kernel.sched_autogroup_enabled) and restores it afterwards; --keep-autogroup leaves
+it alone. The results say which it was.
 """
 
 import argparse
@@ -21,6 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -71,6 +80,14 @@ def main() -> None:
         "RATE_LIMIT_ENABLED": "false",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with scheduler_without_autogroup(keep=args.keep_autogroup) as scheduling:
+        results, peak_rss = serve_and_load(args, env, seeded, port)
+    write_results(args, results, peak_rss, seeded, scheduling)
+
+
+def serve_and_load(
+    args: argparse.Namespace, env: dict[str, str], seeded: dict[str, Any], port: int
+) -> tuple[list[Result], list[int]]:
     server = subprocess.Popen(
         [CONDUIT, "serve", "--host", HOST, "--port", str(port), "--workers", str(args.workers)],
         env=env,
@@ -97,7 +114,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    write_results(args, results, list(peak_rss.values()), seeded)
+    return results, list(peak_rss.values())
 
 
 def parse_args() -> argparse.Namespace:
@@ -110,6 +127,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", help="comma-separated endpoint names to run")
     parser.add_argument("--reseed", action="store_true", help="drop and seed the benchmark database again")
     parser.add_argument(
+        "--keep-autogroup", action="store_true", help="leave the kernel's autogroup scheduling as it is (see above)"
+    )
+    parser.add_argument(
         "--admin-url",
         default=os.environ.get("BENCH_ADMIN_URL", LOCAL_SERVER),
         help="a PostgreSQL on 127.0.0.1 where the benchmark database is created",
@@ -118,6 +138,33 @@ def parse_args() -> argparse.Namespace:
     if "127.0.0.1" not in args.admin_url and "localhost" not in args.admin_url:
         parser.error("the benchmark only runs against a database on 127.0.0.1")
     return args
+
+
+AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+@contextlib.contextmanager
+def scheduler_without_autogroup(*, keep: bool) -> Iterator[str]:
+    """For the run: the kernel's autogroup scheduling off where it is on and this process may change it (root),
+    restored afterwards. Yields how the run was scheduled, for the results."""
+    try:
+        enabled = AUTOGROUP.read_text().strip() == "1"
+    except OSError:
+        yield "no autogroup scheduling"
+        return
+    if not enabled:
+        yield "autogroup scheduling off"
+        return
+    if keep or os.geteuid() != 0:
+        print("note: autogroup scheduling is on; multi-worker runs may stall PostgreSQL (see --help)", file=sys.stderr)
+        yield "autogroup scheduling on"
+        return
+    print("autogroup scheduling off for the run (restored afterwards)", file=sys.stderr)
+    AUTOGROUP.write_text("0")
+    try:
+        yield "autogroup scheduling off for the run"
+    finally:
+        AUTOGROUP.write_text("1")
 
 
 def ensure_wrk() -> None:
@@ -309,7 +356,9 @@ class RssSampler:
             time.sleep(0.5)
 
 
-def write_results(args: argparse.Namespace, results: list[Result], peak_rss: list[int], seeded: dict[str, Any]) -> None:
+def write_results(
+    args: argparse.Namespace, results: list[Result], peak_rss: list[int], seeded: dict[str, Any], scheduling: str
+) -> None:
     ceiling = next((r.requests_per_second for r in results if r.name == "ceiling: SELECT 1"), float("nan"))
     stem = RESULTS / f"{args.scale}-w{args.workers}"
     machine = (
@@ -320,7 +369,7 @@ def write_results(args: argparse.Namespace, results: list[Result], peak_rss: lis
     lines = [
         f"# Conduit benchmark: `{args.scale}` data set, {args.workers} worker(s)",
         "",
-        f"- Machine: {machine}",
+        f"- Machine: {machine}; {scheduling}",
         f"- Load: wrk, {args.threads} threads, {args.connections} connections, {args.duration} s per endpoint, "
         "on the same machine"
         + ("; rows marked (1 connection): 1 thread, 1 keep-alive connection" if args.workers > 1 else ""),
@@ -344,6 +393,7 @@ def write_results(args: argparse.Namespace, results: list[Result], peak_rss: lis
             {
                 "machine": machine,
                 "workers": args.workers,
+                "scheduling": scheduling,
                 "peak_rss": max(peak_rss, default=0),
                 "peak_rss_per_worker": peak_rss,
                 "results": [asdict(r) for r in results],

@@ -34,17 +34,14 @@ class AuthUser:
     """A caller whose token is genuine: its signature and expiry are checked on arrival, on the event loop.
 
     Whether its sign-in session still holds (the account exists, the password has not changed elsewhere) takes a
-    database read, made on first use of the identity, in the thread that runs the endpoint: one trip to the thread
-    pool per request rather than two, each trip costing about as much CPU as a whole small request. The identity
-    cannot be had unchecked: every property goes through the check.
-
-    A request that only reads does not even pay for that read: the check rides on the endpoint's first read of
-    the database (Authenticate.check_with_next_read; a round trip costs a loaded worker ~0.4 ms of CPU, as much as
-    half a request). That read refuses a revoked sign-in before it hands back a row, and the route confirms the
-    check before answering if no read carried it (ApiRoute).
-
-    `writing`: the request's method may change something (anything but GET, HEAD, OPTIONS): checked at once, before
-    any write; with read replicas, the user then reads their own writes from the primary (UserQueries.check_session).
+    database read, in the thread that runs the endpoint (one trip to the thread pool per request rather than two,
+    each trip costing about as much CPU as a whole small request), and no answer goes out before it:
+    - `writing` (any method but GET, HEAD, OPTIONS): checked at first use of the identity, before anything is
+      written; with read replicas the user then reads their own writes from the primary (UserQueries.check_session);
+    - a request that only reads pays no read of its own for it: the check rides on the endpoint's first read of the
+      database (Authenticate.check_with_next_read; a round trip costs a loaded worker ~0.4 ms of CPU, half a small
+      request), which refuses a revoked sign-in before it hands back a row; if no read carried it, the route makes the
+      check before answering (ApiRoute, `confirm`).
     """
 
     __slots__ = ("_authenticate", "_claims", "_deferred", "_signed_in", "_writing", "token")
