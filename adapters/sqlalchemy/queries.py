@@ -236,7 +236,8 @@ class SqlArticleQueries(ArticleQueries):
         return ArticlePage(articles=tuple(_article(row, with_body=False) for row in rows), count=count)
 
 
-def _articles_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
+def _articles_query(*, signed_in: bool, with_body: bool, followed_authors: bool = False) -> Select[Any]:
+    """`followed_authors`: every row's author is one the viewer follows (the feed), so `following` needs no probe."""
     favorites_count = (
         select(func.count()).where(favorites.c.article_id == articles.c.id).scalar_subquery().label("favorites_count")
     )
@@ -258,7 +259,7 @@ def _articles_query(*, signed_in: bool, with_body: bool) -> Select[Any]:
         users.c.username,
         users.c.bio,
         users.c.image,
-        _following(signed_in, articles.c.author_id).label("following"),
+        (true() if followed_authors else _following(signed_in, articles.c.author_id)).label("following"),
     ]
     return select(*columns).select_from(articles.join(users, users.c.id == articles.c.author_id))
 
@@ -326,7 +327,7 @@ def _page_statements(
             conditions=conditions,
         )
     page = (
-        _articles_query(signed_in=signed_in, with_body=False)
+        _articles_query(signed_in=signed_in, with_body=False, followed_authors=feed)
         .where(*conditions)
         .order_by(articles.c.created_at.desc(), articles.c.id.desc())
         .limit(bindparam("limit"))
