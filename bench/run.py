@@ -164,8 +164,13 @@ def scheduler_without_autogroup(*, keep: bool) -> Iterator[str]:
         print("note: autogroup scheduling is on; multi-worker runs may stall PostgreSQL (see --help)", file=sys.stderr)
         yield "autogroup scheduling on"
         return
+    try:
+        AUTOGROUP.write_text("0")
+    except OSError as error:  # root in a container whose /proc/sys is read-only
+        print(f"note: autogroup scheduling is on and stays on ({error.strerror})", file=sys.stderr)
+        yield "autogroup scheduling on"
+        return
     print("autogroup scheduling off for the run (restored afterwards)", file=sys.stderr)
-    AUTOGROUP.write_text("0")
     try:
         yield "autogroup scheduling off for the run"
     finally:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Engine,
+    FromClause,
     Integer,
     Row,
     Select,
@@ -78,7 +79,7 @@ def _user_id(username: ColumnElement[Any]) -> ColumnElement[Any]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
-def _accepts_session(account: Any, prefix: str = "") -> ColumnElement[bool]:
+def _accepts_session(account: FromClause, prefix: str = "") -> ColumnElement[bool]:
     """The rule of User.accepts_session, evaluated where the row is."""
     return or_(
         account.c.password_version == bindparam(f"{prefix}password_version"),
