@@ -93,7 +93,7 @@ class ConduitServer:
 
 @contextlib.contextmanager
 def conduit_server(env: dict[str, str], *args: str, startup_timeout: float = 90) -> Iterator[ConduitServer]:
-    """Start `conduit serve` on a free port; yield it once it answers; stop it with SIGTERM."""
+    """Start `conduit serve` on a free port; yield it once every worker has started; stop it with SIGTERM."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="conduit-e2e-") as folder:
         log_path = Path(folder) / "conduit.log"
@@ -103,7 +103,7 @@ def conduit_server(env: dict[str, str], *args: str, startup_timeout: float = 90)
             )
         server = ConduitServer(process, f"http://127.0.0.1:{port}", log_path)
         try:
-            _wait_until_up(server, startup_timeout)
+            _wait_until_up(server, startup_timeout, workers=_workers(args))
             yield server
         finally:
             server.stop()
@@ -116,14 +116,25 @@ def conduit_serve(env: dict[str, str], *args: str, startup_timeout: float = 90) 
         yield server.base_url
 
 
-def _wait_until_up(server: ConduitServer, timeout: float) -> None:
+def _workers(args: tuple[str, ...]) -> int:
+    return int(args[args.index("--workers") + 1]) if "--workers" in args else 1
+
+
+# uvicorn's line as each worker finishes its start-up (logger uvicorn.error, INFO: the level every test keeps).
+WORKER_STARTED = "Application startup complete."
+
+
+def _wait_until_up(server: ConduitServer, timeout: float, workers: int) -> None:
+    """Until the service answers and every worker has started: the service answers as soon as its first worker
+    has, and a test that counts on each worker (one /metrics summed over them, a limit they share) would otherwise
+    meet the others still starting."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"conduit serve exited with {server.process.returncode}:\n{server.stop()}")
         with contextlib.suppress(OSError):
             status, _ = request("GET", f"{server.base_url}/api/user")
-            if status == 401:
+            if status == 401 and server.output().count(WORKER_STARTED) >= workers:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"conduit serve did not start within {timeout}s:\n{server.stop()}")
+    raise RuntimeError(f"conduit serve did not start {workers} worker(s) within {timeout}s:\n{server.stop()}")
