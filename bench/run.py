@@ -4,13 +4,10 @@
 
 Only ever targets 127.0.0.1; every step is bounded in time. Results go to bench/results/<scale>-w<N>.{md,png,json}.
 
-The load generator, the server and PostgreSQL share this machine's cores. Linux's autogroup scheduler (on by default
-in most kernels) shares the CPU fairly between sessions rather than between processes: PostgreSQL, a service in a
-session of its own, then competes as one group against the benchmark's session, and when the cores are
-oversubscribed (several workers) its backends stalled for whole seconds at a time (measured: every pooled
-connection of a worker waiting 0.5-10 s at once, PostgreSQL idle, wrk timeouts; none with autogroup off). As root
-the run turns autogroup off (kernel.sched_autogroup_enabled) and restores it afterwards; --keep-autogroup leaves
-it alone. The results say which it was.
+The load generator, the server and PostgreSQL share this machine's cores, and Linux's autogroup scheduler, which
+shares the CPU between sessions rather than processes, stalled PostgreSQL for whole seconds in multi-worker runs
+(bench/scheduling.py tells how). As root the run turns autogroup off (kernel.sched_autogroup_enabled) and restores
+it afterwards; --keep-autogroup leaves it alone. The results say which it was.
 """
 
 import argparse
@@ -30,12 +27,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import psutil
+from scheduling import scheduler_without_autogroup  # bench/, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -143,38 +140,6 @@ def parse_args() -> argparse.Namespace:
     if "127.0.0.1" not in args.admin_url and "localhost" not in args.admin_url:
         parser.error("the benchmark only runs against a database on 127.0.0.1")
     return args
-
-
-AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
-
-
-@contextlib.contextmanager
-def scheduler_without_autogroup(*, keep: bool) -> Iterator[str]:
-    """For the run: the kernel's autogroup scheduling off where it is on and this process may change it (root),
-    restored afterwards. Yields how the run was scheduled, for the results."""
-    try:
-        enabled = AUTOGROUP.read_text().strip() == "1"
-    except OSError:
-        yield "no autogroup scheduling"
-        return
-    if not enabled:
-        yield "autogroup scheduling off"
-        return
-    if keep or os.geteuid() != 0:
-        print("note: autogroup scheduling is on; multi-worker runs may stall PostgreSQL (see --help)", file=sys.stderr)
-        yield "autogroup scheduling on"
-        return
-    try:
-        AUTOGROUP.write_text("0")
-    except OSError as error:  # root in a container whose /proc/sys is read-only
-        print(f"note: autogroup scheduling is on and stays on ({error.strerror})", file=sys.stderr)
-        yield "autogroup scheduling on"
-        return
-    print("autogroup scheduling off for the run (restored afterwards)", file=sys.stderr)
-    try:
-        yield "autogroup scheduling off for the run"
-    finally:
-        AUTOGROUP.write_text("1")
 
 
 def ensure_wrk() -> None:

@@ -3,11 +3,14 @@
 scale/results/<UTC start>.json (every wrk run) and prints the table of scale/RESULTS.md.
 
     .venv/bin/python scale/bench.py [--seconds 5] [--connections 32] [--cpu-quota 30%] [--slot 0] [--keep]
+                                    [--keep-autogroup]
 
 Brings the cluster of `--slot` up (scale/cluster), seeds it (`conduit seed --scale small`) when empty, then for
 each cap (per-host CPU quota, then none) and each host count measures a read (GET /api/articles?limit=20, anonymous)
 and a write (POST /api/articles, one account, a unique title per request) with wrk. Runs `down` at the end unless
---keep. Run as root; wrk is installed from the distribution when missing.
+--keep. Run as root; wrk is installed from the distribution when missing. Every host, nginx, PgBouncer and both
+PostgreSQL servers run in sessions of their own, so for the run Linux's autogroup scheduling is turned off and
+restored afterwards, as ./run bench does (bench/scheduling.py says why; --keep-autogroup leaves it alone).
 """
 
 import argparse
@@ -26,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from scheduling import scheduler_without_autogroup  # noqa: E402 - shared with bench/run.py
+
 CLUSTER = ROOT / "scale" / "cluster"
 CONDUIT = ROOT / ".venv" / "bin" / "conduit"
 READ_PATH = "/api/articles?limit=20"
@@ -163,6 +169,11 @@ def main() -> int:
     parser.add_argument("--cpu-quota", default="30%", help="per-host cap for the capped series (e.g. 30%%)")
     parser.add_argument("--replicas", default="1,2,3")
     parser.add_argument("--keep", action="store_true", help="leave the cluster up")
+    parser.add_argument(
+        "--keep-autogroup",
+        action="store_true",
+        help="leave the kernel's autogroup scheduling as it is (bench/scheduling.py)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="default: scale/results/<UTC start>.json")
     args = parser.parse_args()
     binary = ensure_wrk()
@@ -174,7 +185,10 @@ def main() -> int:
     seed(info)
     token = register(info["nginx"])
     runs: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as scratch:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        scheduler_without_autogroup(keep=args.keep_autogroup) as scheduling,
+    ):
         try:
             for quota in (args.cpu_quota, "none"):
                 for replicas in counts:
@@ -203,6 +217,7 @@ def main() -> int:
     document = {
         "started": started.isoformat(timespec="seconds"),
         "machine": host,
+        "scheduling": scheduling,
         "seconds": args.seconds,
         "connections": args.connections,
         "read": f"GET {READ_PATH}",
