@@ -6,7 +6,9 @@
     scale/cluster down                                   stop and remove everything `up` started (idempotent)
 
 Run as root (network namespaces, cgroups, PostgreSQL as the `postgres` user). Everything lives under the state
-directory (`.scale/slot<N>` in the checkout, git-ignored) except what the kernel keeps: network namespaces
+directory (`.scale/slot<N>` in the checkout, git-ignored; `/var/tmp/conduit-scale-<checkout's hash>/slot<N>` when
+the `postgres` user cannot reach the checkout, as in a private `mktemp -d`; CONDUIT_SCALE_DIR overrides both)
+except what the kernel keeps: network namespaces
 `conduit<N>-h<i>`, the bridge `conduit-br<N>` and the cgroups `conduit-scale<N>/h<i>`. `--slot N` (default 0) runs a
 second, independent bed (other ports, subnet, names): the proof tests use their own slot. CONDUIT_SCALE_NETNS=0
 puts the hosts on loopback ports even where namespaces work (what happens by itself where they are refused).
@@ -33,11 +35,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import fcntl
+import functools
+import grp
+import hashlib
 import json
 import os
+import pwd
+import re
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -75,6 +83,37 @@ class ClusterError(RuntimeError):
     pass
 
 
+@functools.cache
+def state_root() -> Path:
+    """Where every bed keeps its files: `.scale` in the checkout, where PostgreSQL (run as PG_USER) can reach its
+    data directory; else a directory of the checkout's own under /var/tmp, so that a clone anywhere works."""
+    if configured := os.environ.get("CONDUIT_SCALE_DIR"):
+        return Path(configured)
+    if reachable_by(PG_USER, ROOT):
+        return ROOT / ".scale"
+    return Path("/var/tmp") / f"conduit-scale-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]}"  # noqa: S108
+
+
+def reachable_by(user: str, directory: Path) -> bool:
+    """The user may enter the directory and each one above it (the search bit for them on every step)."""
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        return True  # no such user: `up` says so itself, and nothing is placed for it
+    groups = {account.pw_gid} | {group.gr_gid for group in grp.getgrall() if user in group.gr_mem}
+    for step in (directory, *directory.parents):
+        info = step.stat()
+        if info.st_uid == account.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class Layout:
     """Names, ports and paths of one bed (a slot)."""
@@ -83,7 +122,7 @@ class Layout:
 
     @property
     def state(self) -> Path:
-        return Path(os.environ.get("CONDUIT_SCALE_DIR", ROOT / ".scale")) / f"slot{self.slot}"
+        return state_root() / f"slot{self.slot}"
 
     @property
     def primary_port(self) -> int:
@@ -227,6 +266,17 @@ def stop_pid(pid: int | None, marker: str, timeout: float = 25.0) -> None:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and pid_alive(pid, marker):
             time.sleep(0.05)
+
+
+def stop_orphaned_workers(port: int, marker: str) -> None:
+    """Stop the processes named `marker` still listening on the port after their master died (a SIGKILLed nginx
+    leaves its workers serving, and holding the port a new master needs)."""
+    listening = sh("ss", "-Hltnp", f"sport = :{port}", check=False).stdout
+    for pid in sorted({int(found) for found in re.findall(r"pid=(\d+)", listening)}):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/comm").read_text().strip() == marker:
+                log(f"stopping {marker} process {pid}, left on port {port} by a master that died")
+                stop_pid(pid, marker, timeout=5)
 
 
 def http_get(url: str, timeout: float = 2.0) -> int | None:
@@ -841,6 +891,7 @@ http {{
             if http_get(url) == 200:
                 return
             stop_pid(pid, "nginx")
+        stop_orphaned_workers(layout.nginx_port, "nginx")
         log(f"starting nginx on 127.0.0.1:{layout.nginx_port}")
         sh(*base, timeout=30)
         wait_for("nginx", lambda: http_get(url) == 200)
@@ -851,6 +902,7 @@ http {{
         layout = self.layout
         nginx_pid = read_pid(layout.state / "nginx.pid")
         stop_pid(nginx_pid, "nginx", timeout=10)
+        stop_orphaned_workers(layout.nginx_port, "nginx")
         hosts = {int(p.stem[4:]) for p in layout.state.glob("host*.pid") if p.stem[4:].isdigit()}
         known = set(range(1, max(self.replicas, 9) + 1)) | hosts
         for host in sorted(known):
