@@ -237,10 +237,19 @@ def pid_alive(pid: int | None, marker: str = "") -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return False
-    stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
-    if ") Z" in stat:  # a zombie is dead
+    if ") Z" in Path(f"/proc/{pid}/stat").read_text(errors="replace"):  # a zombie is dead
         return False
     return marker in cmdline
+
+
+def remove_stale_lock(path: Path) -> None:
+    """A lock file of a process that is gone, or killed and not yet reaped: PostgreSQL and PgBouncer test the pid
+    in it with kill(pid, 0), which a zombie passes, and then refuse to start. (Who inherits a killed daemon is the
+    machine's init, and some inits reap late: seen here, a killed postmaster stayed a zombie for seconds.)"""
+    pid = read_pid(path)
+    if pid is not None and not pid_alive(pid):
+        log(f"removing {path.name}: process {pid} is gone")
+        path.unlink(missing_ok=True)
 
 
 def read_pid(path: Path) -> int | None:
@@ -552,6 +561,8 @@ class Cluster:
         if pg_answers(port):
             return
         log(f"starting PostgreSQL {name} on 127.0.0.1:{port}")
+        for lock in (data / "postmaster.pid", self.layout.run / f".s.PGSQL.{port}.lock"):
+            remove_stale_lock(lock)
         log_file = self.layout.logs / f"pg-{name}.log"
         log_file.touch()
         shutil.chown(log_file, PG_USER, PG_USER)
@@ -669,6 +680,7 @@ class Cluster:
                 return
             stop_pid(pid, "pgbouncer")  # listen addresses cannot change on a reload: restart
         log(f"starting PgBouncer on {listen}:{layout.pgbouncer_port} (transaction pooling, pool {POOL_SIZE})")
+        remove_stale_lock(layout.run / "pgbouncer.pid")
         started = as_postgres(find_binary("pgbouncer") or "pgbouncer", "-d", conf, check=False, timeout=30)
         if started.returncode != 0:
             pgbouncer_log = layout.logs / "pgbouncer.log"

@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -511,3 +512,77 @@ def test_a_host_killed_under_load_errors_no_get_and_half_applies_no_post(bed: di
     assert restarted.returncode == 0, restarted.stderr
     assert "starting conduit host 2" in restarted.stderr
     assert status(bed["slot"])["healthy"]
+
+
+# ------------------------------------------------------------------------------------- repair and removal (last)
+
+
+def listeners(port: int) -> set[int]:
+    """The processes listening on the port on this machine."""
+    found = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True, check=False).stdout
+    return {int(pid) for pid in re.findall(r"pid=(\d+)", found)}
+
+
+def running(pid: int) -> bool:
+    """Alive: a zombie (killed, not yet reaped by whoever inherited it) has an empty command line."""
+    try:
+        return bool(Path(f"/proc/{pid}/cmdline").read_bytes())
+    except OSError:
+        return False
+
+
+def bed_ports(bed: dict[str, Any]) -> list[int]:
+    urls = (bed["nginx"], bed["primary"], bed["standby"], bed["pgbouncer"])
+    return [port for port in (urlsplit(url).port for url in urls) if port is not None]
+
+
+def nginx_master_and_workers(bed: dict[str, Any]) -> tuple[int, set[int]]:
+    master = int((Path(bed["state_dir"]) / "nginx.pid").read_text())
+    port = urlsplit(bed["nginx"]).port
+    assert port is not None
+    return master, listeners(port) - {master}
+
+
+def test_up_brings_back_a_killed_standby_host_and_nginx(bed: dict[str, Any]) -> None:
+    slot, before = bed["slot"], status(bed["slot"])
+    standby_postmaster = int((Path(bed["state_dir"]) / "pg-standby" / "postmaster.pid").read_text().split()[0])
+    nginx, workers = nginx_master_and_workers(before)
+    assert workers  # nginx's workers hold the port too, and outlive a master killed with SIGKILL
+    for pid in (standby_postmaster, before["hosts"]["3"]["pid"], nginx):
+        os.kill(pid, signal.SIGKILL)
+    broken = status(slot)
+    assert not broken["healthy"]
+
+    repaired = cluster(slot, "up")
+
+    assert repaired.returncode == 0, repaired.stderr
+    for what in ("PostgreSQL standby", "conduit host 3", "nginx"):
+        assert f"starting {what}" in repaired.stderr, repaired.stderr
+    after = status(slot)
+    assert after["healthy"], json.dumps(after["components"], indent=1)
+    for host in ("1", "2"):  # what still ran was left alone
+        assert after["hosts"][host]["pid"] == before["hosts"][host]["pid"]
+    assert not (listeners(urlsplit(bed["nginx"]).port or 0) & workers)  # the dead master's workers were stopped
+    status_code, _ = Client(bed["nginx"]).request("GET", "/api/articles?limit=1")
+    assert status_code == 200
+
+
+def test_down_stops_and_removes_everything_up_started(bed: dict[str, Any]) -> None:
+    slot, info = bed["slot"], status(bed["slot"])
+    host_pids = [host["pid"] for host in info["hosts"].values()]
+    nginx, workers = nginx_master_and_workers(info)
+    os.kill(nginx, signal.SIGKILL)  # the hard case: workers whose master is gone
+
+    stopped = cluster(slot, "down", timeout=180)
+    again = cluster(slot, "down", timeout=180)
+
+    assert stopped.returncode == 0, stopped.stderr
+    assert again.returncode == 0, again.stderr  # idempotent
+    assert all(not listeners(port) for port in bed_ports(info)), {port: listeners(port) for port in bed_ports(info)}
+    assert not [pid for pid in [*host_pids, *workers] if running(pid)]
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False).stdout
+    assert f"conduit{slot}-h" not in namespaces
+    assert subprocess.run(["ip", "link", "show", f"conduit-br{slot}"], capture_output=True, check=False).returncode
+    assert not Path(f"/sys/fs/cgroup/cpu/conduit-scale{slot}").exists()
+    assert not Path(f"/sys/fs/cgroup/conduit-scale{slot}").exists()
+    assert not status(slot)["healthy"]
