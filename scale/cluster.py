@@ -8,10 +8,10 @@
 Run as root (network namespaces, cgroups, PostgreSQL as the `postgres` user). Everything lives under the state
 directory (`.scale/slot<N>` in the checkout, git-ignored; `/var/tmp/conduit-scale-<checkout's hash>/slot<N>` when
 the `postgres` user cannot reach the checkout, as in a private `mktemp -d`; CONDUIT_SCALE_DIR overrides both)
-except what the kernel keeps: network namespaces
-`conduit<N>-h<i>`, the bridge `conduit-br<N>` and the cgroups `conduit-scale<N>/h<i>`. `--slot N` (default 0) runs a
-second, independent bed (other ports, subnet, names): the proof tests use their own slot. CONDUIT_SCALE_NETNS=0
-puts the hosts on loopback ports even where namespaces work (what happens by itself where they are refused).
+except what the kernel keeps: network namespaces `conduit<N>-h<i>`, the bridge `conduit-br<N>` and the cgroups
+`conduit-scale<N>/h<i>`. `--slot N` (default 0) runs a second, independent bed (other ports, subnet, names): the
+proof tests use their own slot. CONDUIT_SCALE_NETNS=0 puts the hosts on loopback ports even where namespaces work
+(what happens by itself where they are refused).
 
 Layout (slot s):
   PostgreSQL primary 127.0.0.1:24432+100s, hot standby (pg_basebackup -R) 127.0.0.1:24433+100s;
