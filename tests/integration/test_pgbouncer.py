@@ -8,8 +8,11 @@
 - The API answers through it, and a PgBouncer restart under load costs some 503s, never a 500, and heals itself.
 """
 
+import contextlib
 import logging
+import os
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +33,7 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.builders import PASSWORD
 from tests.pgbouncer import APPLICATION_NAME, PgBouncer, pgbouncer, pgbouncer_binary
+from tests.pgbouncer import enabled as pgbouncer_enabled
 from tests.postgres import PostgresServer
 
 pytestmark = [
@@ -80,6 +84,23 @@ def server_connections(direct_url: str) -> int:
             return int(count)
     finally:
         connection.close()
+
+
+def test_the_suite_reaches_its_databases_as_the_switch_says(pg_server: PostgresServer) -> None:
+    """With CONDUIT_TEST_PGBOUNCER=1 every database URL a test (and so the app) gets leads through PgBouncer: the
+    server's backend then serves a client that is not us. Without it, the URLs lead to the server itself."""
+    with (
+        pg_server.database("conduit_switch") as url,
+        contextlib.closing(psycopg2.connect(libpq(url))) as connection,
+        socket.socket(fileno=os.dup(connection.fileno())) as ours,  # our end of the connection
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT client_port FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        (backend_client_port,) = cursor.fetchone() or (None,)
+        our_port = ours.getsockname()[1]
+
+    assert (backend_client_port == our_port) is not pgbouncer_enabled()
+    assert (os.environ.get("DB_TRANSACTION_POOLER") == "true") is pgbouncer_enabled()
 
 
 # --- many clients, few server connections ------------------------------------------------------------------------
