@@ -7,7 +7,9 @@
 - 200 concurrent clients through PgBouncer never open more server connections than its pool;
 - one host killed in the middle of a load run through nginx costs no GET (none failed, none cut off mid-response:
   a host writes each response in one piece), at most one failed POST per concurrent writer, and no write
-  half-applied; `cluster up` then restarts it.
+  half-applied; `cluster up` then restarts it;
+- `cluster up` brings back a standby, a host and an nginx master killed with SIGKILL (and stops the dead master's
+  workers), leaving what still ran alone; `cluster down` leaves nothing running, listening or configured.
 
 Needs root, PostgreSQL's server binaries and the distribution's nginx and pgbouncer (installed with apt-get when
 missing). Hosts run in network namespaces where the machine allows it, else on loopback ports: only the test that
